@@ -1,0 +1,114 @@
+import type { Config } from '../../config';
+import { installServices } from './install';
+import { servicesLayout } from './layout';
+import { isOurs, isPortOpen, logTail, readPidRecord, runningRecord, startDetached, stopRecorded, type PidRecord } from './processes';
+import { stackDefinitions, type ServiceDefinition } from './stack';
+
+type Log = (line: string) => void;
+
+const READY_TIMEOUT_MS = 120_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export type ServiceState = 'up' | 'down' | 'foreign';
+
+export interface ServiceStatus {
+  name: string;
+  state: ServiceState;
+  pid?: number;
+  ports: { label: string; port: number; open: boolean }[];
+}
+
+async function statusOf(def: ServiceDefinition, runDir: string): Promise<ServiceStatus> {
+  const record = runningRecord(runDir, def.name);
+  const ports = await Promise.all(def.ports.map(async (p) => ({ ...p, open: await isPortOpen(p.port) })));
+  const anyOpen = ports.some((p) => p.open);
+  const state: ServiceState = record ? 'up' : anyOpen ? 'foreign' : 'down';
+  return { name: def.name, state, ...(record ? { pid: record.pid } : {}), ports };
+}
+
+export async function servicesStatus(config: Config): Promise<ServiceStatus[]> {
+  const layout = servicesLayout(config);
+  return Promise.all(stackDefinitions(config, layout).map((def) => statusOf(def, layout.runDir)));
+}
+
+export function formatStatus(statuses: ServiceStatus[]): string {
+  return statuses
+    .map((s) => {
+      const ports = s.ports.map((p) => `${p.label} ${p.port}${p.open ? '' : ' (closed)'}`).join(', ');
+      const state = s.state === 'foreign' ? 'down (port taken by a process not started by services:up)' : s.state;
+      return `${s.name.padEnd(9)} ${state.padEnd(5)} ${s.pid ? `pid ${String(s.pid).padEnd(7)}` : ' '.repeat(11)} ${ports}`;
+    })
+    .join('\n');
+}
+
+async function waitReady(def: ServiceDefinition, record: PidRecord | undefined, logFile: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastError: unknown;
+  for (;;) {
+    if (record && !isOurs(record)) {
+      throw new Error(`${def.name} exited while starting. Last lines of ${logFile}:\n${logTail(logFile)}`);
+    }
+    try {
+      await def.ready();
+      return;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${def.name} was not ready after ${READY_TIMEOUT_MS / 1000} s: ${String((lastError as Error)?.message ?? lastError)}\nLast lines of ${logFile}:\n${logTail(logFile)}`);
+    }
+    await sleep(500);
+  }
+}
+
+/**
+ * Brings the stack up: installs what is missing, starts each service that is not running
+ * (only that one), waits until each answers and holds what the platform needs, and prints the URLs.
+ */
+export async function servicesUp(config: Config, log: Log = console.log): Promise<void> {
+  await installServices(config, log, { reportPresent: false });
+  const layout = servicesLayout(config);
+  const defs = stackDefinitions(config, layout);
+  const results = await Promise.allSettled(
+    defs.map(async (def) => {
+      const logFile = layout.logFile(def.name);
+      let record = runningRecord(layout.runDir, def.name);
+      let started = false;
+      if (!record) {
+        const taken = [];
+        for (const p of def.ports) if (await isPortOpen(p.port)) taken.push(`${p.port} (${p.label})`);
+        if (taken.length > 0) {
+          throw new Error(`${def.name}: port ${taken.join(', ')} is in use by a process that services:up did not start. Stop it, or choose other ports with the environment variables in the README.`);
+        }
+        const launch = def.prepare();
+        record = startDetached({ service: def.name, ...launch, logFile, runDir: layout.runDir });
+        started = true;
+        log(`${def.name}: started (pid ${record.pid}), waiting until it is ready…`);
+      }
+      const t0 = Date.now();
+      await waitReady(def, record, logFile);
+      if (started) log(`${def.name}: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return started;
+    }),
+  );
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error)?.message ?? r.reason)] : []));
+  if (failures.length > 0) throw new Error(failures.join('\n\n'));
+  const startedAny = results.some((r) => r.status === 'fulfilled' && r.value);
+  log(startedAny ? 'The stack is up.' : 'The stack was already up; nothing to do.');
+  log(formatStatus(await servicesStatus(config)));
+  for (const def of defs) for (const u of def.urls) log(`  ${u.label.padEnd(18)} ${u.url}`);
+}
+
+/** Stops the processes that `up` started (by their recorded pids) and nothing else. */
+export async function servicesDown(config: Config, log: Log = console.log): Promise<void> {
+  const layout = servicesLayout(config);
+  const defs = stackDefinitions(config, layout);
+  await Promise.all(
+    defs.map(async (def) => {
+      const record = readPidRecord(layout.runDir, def.name);
+      const stopped = await stopRecorded(layout.runDir, def.name);
+      if (stopped) log(`${def.name}: stopped (pid ${record?.pid})`);
+      else log(`${def.name}: not running`);
+    }),
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * `npm test`: brings the local stack up (unless only unit tests are asked for), runs the mocha suites
+ * and ends with one line `tests: N passed, N failed[, N skipped]`.
+ *
+ *   npm test                      unit + integration
+ *   npm test -- --unit            unit tests only, no services
+ *   npm test -- --grep <pattern>  only tests whose title matches
+ *   npm test -- test/unit/x.test.ts …   only these files
+ */
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Mocha from 'mocha';
+import { loadConfigOrExit } from '../config';
+import { servicesUp } from './services/manager';
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+function findTests(dir: string): string[] {
+  let found: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) found = found.concat(findTests(full));
+    else if (entry.endsWith('.test.ts')) found.push(full);
+  }
+  return found.sort();
+}
+
+async function runMocha(files: string[], grep: string | undefined): Promise<Counts> {
+  const mocha = new Mocha({ reporter: 'spec', timeout: 60_000, slow: 2_000, ...(grep ? { grep } : {}) });
+  for (const file of files) mocha.addFile(file);
+  await mocha.loadFilesAsync();
+  return new Promise((resolve) => {
+    const runner = mocha.run(() => {
+      const stats = runner.stats;
+      resolve({ passed: stats?.passes ?? 0, failed: stats?.failures ?? 0, skipped: stats?.pending ?? 0 });
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const unitOnly = args.includes('--unit');
+  const grepIndex = args.indexOf('--grep');
+  const grep = grepIndex >= 0 ? args[grepIndex + 1] : undefined;
+  const explicit = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--grep').map((f) => path.resolve(f));
+
+  const config = loadConfigOrExit();
+  const testRoot = path.join(config.projectRoot, 'test');
+  const files = explicit.length > 0 ? explicit : findTests(path.join(testRoot, 'unit')).concat(unitOnly ? [] : findTests(path.join(testRoot, 'integration')));
+  const needsServices = files.some((f) => f.includes(`${path.sep}integration${path.sep}`));
+
+  if (needsServices) await servicesUp(config);
+  const counts = await runMocha(files, grep);
+  console.log(`\ntests: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
+  return counts.failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    console.log('\ntests: 0 passed, 1 failed');
+    process.exit(1);
+  },
+);
