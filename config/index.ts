@@ -65,6 +65,7 @@ const envSchema = z.object({
   API_HOST: text.default('127.0.0.1'),
   API_PORT: port.default(3000),
   API_BODY_LIMIT: text.default('1mb'),
+  API_URL: url.optional(),
   RELOAD_TOKEN: z.string().min(16, 'must be at least 16 characters').default('movie-rec-local-reload-token'),
 });
 
@@ -160,7 +161,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     api: {
       host: e.API_HOST,
       port: e.API_PORT,
-      url: `http://${e.API_HOST}:${e.API_PORT}`,
+      // Where other processes (the worker's reload stage, npm start) reach the API.
+      url: e.API_URL ?? `http://${e.API_HOST === '0.0.0.0' ? '127.0.0.1' : e.API_HOST}:${e.API_PORT}`,
       bodyLimit: e.API_BODY_LIMIT,
       reloadToken: e.RELOAD_TOKEN,
     },

@@ -1,8 +1,9 @@
 import { loadConfigOrExit } from '../../config';
 import { installServices } from './install';
 import { formatStatus, servicesDown, servicesStatus, servicesUp } from './manager';
+import { provisionAll } from './provision';
 
-const usage = 'usage: services <install | up | down | status>';
+const usage = 'usage: services <install | up | down | status | provision>';
 
 async function main(command: string | undefined): Promise<number> {
   const config = loadConfigOrExit();
@@ -24,6 +25,10 @@ async function main(command: string | undefined): Promise<number> {
       console.log(formatStatus(statuses));
       return statuses.every((s) => s.state === 'up') ? 0 : 1;
     }
+    case 'provision':
+      // For a stack started elsewhere (docker compose): create the topics, the bucket and the tables.
+      await provisionAll(config, console.log);
+      return 0;
     default:
       console.error(usage);
       return 2;

@@ -2,16 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { Connection } from '@temporalio/client';
 import type { Config } from '../../config';
-import { createDynamoClient } from '../../adapters/dynamodb/client';
-import { ensureFeatureTables } from '../../adapters/dynamodb/tables';
-import { createKafka } from '../../adapters/kafka/client';
-import { ensureTopics, platformTopics } from '../../adapters/kafka/topics';
-import { ensureBucket } from '../../adapters/s3/bucket';
-import { createS3Client } from '../../adapters/s3/client';
 import { dynamoDbLocalDir, type ServicesLayout } from './layout';
+import { provisionDynamoDb, provisionKafka, provisionS3 } from './provision';
 
 export interface Launch {
   command: string;
@@ -127,10 +121,7 @@ function kafka(config: Config, layout: ServicesLayout): ServiceDefinition {
       }
       return { command: 'java', args: [...jvm, '-cp', classpath, 'kafka.Kafka', properties] };
     },
-    async ready() {
-      // ensureTopics fetches cluster metadata first, so this also proves the broker answers.
-      await ensureTopics(createKafka(config.kafka, 'services'), platformTopics(config.kafka));
-    },
+    ready: () => provisionKafka(config),
   };
 }
 
@@ -163,12 +154,7 @@ function minio(config: Config, layout: ServicesLayout): ServiceDefinition {
     async ready() {
       const health = await fetch(`http://127.0.0.1:${config.s3.port}/minio/health/ready`, { signal: AbortSignal.timeout(2000) });
       if (health.status !== 200) throw new Error(`MinIO health answered ${health.status}`);
-      const s3 = createS3Client(config.s3);
-      try {
-        await ensureBucket(s3, config.s3.bucket);
-      } finally {
-        s3.destroy();
-      }
+      await provisionS3(config);
     },
   };
 }
@@ -198,15 +184,7 @@ function dynamodb(config: Config, layout: ServicesLayout): ServiceDefinition {
         ],
       };
     },
-    async ready() {
-      const client = createDynamoClient(config.dynamodb);
-      try {
-        await client.send(new ListTablesCommand({}));
-        await ensureFeatureTables(client, config.dynamodb);
-      } finally {
-        client.destroy();
-      }
-    },
+    ready: () => provisionDynamoDb(config),
   };
 }
 

@@ -1,0 +1,60 @@
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import type { Config } from '../../config';
+import { createDynamoClient } from '../../adapters/dynamodb/client';
+import { ensureFeatureTables } from '../../adapters/dynamodb/tables';
+import { createKafka } from '../../adapters/kafka/client';
+import { ensureTopics, platformTopics } from '../../adapters/kafka/topics';
+import { ensureBucket } from '../../adapters/s3/bucket';
+import { createS3Client } from '../../adapters/s3/client';
+
+/**
+ * What the platform needs inside each service: topics, the bucket, the feature tables.
+ * Each function is idempotent and fails while its service does not answer yet.
+ */
+export async function provisionKafka(config: Config): Promise<void> {
+  // ensureTopics fetches cluster metadata first, so this also proves the broker answers.
+  await ensureTopics(createKafka(config.kafka, 'provision'), platformTopics(config.kafka));
+}
+
+export async function provisionS3(config: Config): Promise<void> {
+  const s3 = createS3Client(config.s3);
+  try {
+    await ensureBucket(s3, config.s3.bucket);
+  } finally {
+    s3.destroy();
+  }
+}
+
+export async function provisionDynamoDb(config: Config): Promise<void> {
+  const client = createDynamoClient(config.dynamodb);
+  try {
+    await client.send(new ListTablesCommand({}));
+    await ensureFeatureTables(client, config.dynamodb);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** For stacks this project did not start (docker compose, a cloud account): retry each until it answers. */
+export async function provisionAll(config: Config, log: (line: string) => void, timeoutMs = 120_000): Promise<void> {
+  const steps: [string, (c: Config) => Promise<void>][] = [
+    ['kafka', provisionKafka],
+    ['s3', provisionS3],
+    ['dynamodb', provisionDynamoDb],
+  ];
+  await Promise.all(
+    steps.map(async ([name, step]) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          await step(config);
+          log(`${name}: provisioned`);
+          return;
+        } catch (err) {
+          if (Date.now() > deadline) throw new Error(`${name}: not provisioned after ${timeoutMs / 1000} s: ${(err as Error).message}`, { cause: err });
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      }
+    }),
+  );
+}
