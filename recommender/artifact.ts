@@ -1,0 +1,210 @@
+import { crc32 } from 'node:zlib';
+import type { ContentSimilarity } from './content';
+import { ArtifactError } from './errors';
+import type { HybridParams } from './hybrid';
+import { HybridRecommender, mergeParams } from './hybrid';
+import { withTranspose } from './matrix';
+import type { Movie } from './types';
+
+/**
+ * Model artifact, a versioned binary format:
+ *
+ *   offset 0   4 bytes  magic "MRMB"
+ *          4   u16      format version
+ *          6   u16      0 (reserved)
+ *          8   u32      header length H (bytes of UTF-8 JSON)
+ *         12   u64      body length B
+ *         20   u32      CRC-32 of the H + padding + B bytes that follow
+ *         24   H bytes  header JSON: format version, snapshot id, created_at, parameters, counts,
+ *                       the baseline mean, and the section table [{name, type, offset, length}]
+ *              padding to a multiple of 8
+ *              B bytes  body: typed-array sections (little-endian), each at an 8-byte aligned offset
+ *
+ * Sections: user ids, movie ids, CSR row pointers / movie indices / ratings, user and movie biases,
+ * the content similarity (dense or top-K lists), and the catalog as UTF-8 JSON. The movie → users
+ * index, quality scores and scratch buffers are rebuilt on load (linear time).
+ */
+export const artifactFormatVersion = 1;
+const magic = 'MRMB';
+const prefixLength = 24;
+
+export interface ArtifactMetadata {
+  snapshotId: string;
+  createdAt?: string;
+}
+
+export interface ArtifactHeader {
+  formatVersion: number;
+  snapshotId: string;
+  createdAt: string;
+  params: HybridParams;
+  numUsers: number;
+  numMovies: number;
+  numRatings: number;
+  globalMean: number;
+  content: ContentSimilarity['kind'];
+  sections: SectionEntry[];
+}
+
+type SectionType = 'i32' | 'f32' | 'utf8';
+interface SectionEntry {
+  name: string;
+  type: SectionType;
+  offset: number;
+  length: number;
+}
+
+type SectionData = Int32Array | Float32Array | Uint8Array;
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+export function serialize(model: HybridRecommender, metadata: ArtifactMetadata): Uint8Array {
+  const { matrix, baselines, content, catalog } = model;
+  const sections: [string, SectionType, SectionData][] = [
+    ['userIds', 'i32', matrix.userIds],
+    ['movieIds', 'i32', matrix.movieIds],
+    ['rowPtr', 'i32', matrix.rowPtr],
+    ['colIdx', 'i32', matrix.colIdx],
+    ['values', 'f32', matrix.values],
+    ['userBias', 'f32', baselines.userBias],
+    ['itemBias', 'f32', baselines.itemBias],
+    ['catalog', 'utf8', new TextEncoder().encode(JSON.stringify(catalog.map((m) => [m.title, m.genres, m.year ?? null, m.tags ?? null])))],
+  ];
+  if (content.kind === 'dense') sections.push(['contentDense', 'f32', content.values]);
+  else sections.push(['contentPtr', 'i32', content.ptr], ['contentIdx', 'i32', content.idx], ['contentSim', 'f32', content.sim]);
+
+  const table: SectionEntry[] = [];
+  let bodyLength = 0;
+  for (const [name, type, data] of sections) {
+    table.push({ name, type, offset: bodyLength, length: data.length });
+    bodyLength = align8(bodyLength + data.byteLength);
+  }
+  const header: ArtifactHeader = {
+    formatVersion: artifactFormatVersion,
+    snapshotId: metadata.snapshotId,
+    createdAt: metadata.createdAt ?? new Date().toISOString(),
+    params: model.params,
+    numUsers: matrix.numUsers,
+    numMovies: matrix.numMovies,
+    numRatings: matrix.colIdx.length,
+    globalMean: baselines.globalMean,
+    content: content.kind,
+    sections: table,
+  };
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const bodyStart = prefixLength + align8(headerBytes.length);
+  const out = new Uint8Array(bodyStart + bodyLength);
+  out.set(headerBytes, prefixLength);
+  sections.forEach(([, , data], s) => {
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), bodyStart + table[s]!.offset);
+  });
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < 4; i++) out[i] = magic.charCodeAt(i);
+  view.setUint16(4, artifactFormatVersion, true);
+  view.setUint32(8, headerBytes.length, true);
+  view.setBigUint64(12, BigInt(bodyLength), true);
+  view.setUint32(20, crc32(out.subarray(prefixLength)), true);
+  return out;
+}
+
+/** Reads only the header (no checksum over the body): for manifests and listings. */
+export function readArtifactHeader(bytes: Uint8Array): ArtifactHeader {
+  return parseHeader(bytes).header;
+}
+
+function parseHeader(bytes: Uint8Array): { header: ArtifactHeader; bodyStart: number; bodyLength: number } {
+  if (bytes.length < prefixLength) throw new ArtifactError(`truncated: ${bytes.length} bytes is shorter than the ${prefixLength}-byte prefix`);
+  const found = String.fromCharCode(...bytes.subarray(0, 4));
+  if (found !== magic) throw new ArtifactError(`not a movie-rec model (magic ${JSON.stringify(found)})`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint16(4, true);
+  if (version !== artifactFormatVersion) throw new ArtifactError(`format version ${version} is not supported (this code reads ${artifactFormatVersion})`);
+  const headerLength = view.getUint32(8, true);
+  const bodyLength = Number(view.getBigUint64(12, true));
+  const bodyStart = prefixLength + align8(headerLength);
+  if (bytes.length !== bodyStart + bodyLength) {
+    throw new ArtifactError(`${bytes.length < bodyStart + bodyLength ? 'truncated' : 'trailing bytes'}: expected ${bodyStart + bodyLength} bytes, got ${bytes.length}`);
+  }
+  let header: ArtifactHeader;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(prefixLength, prefixLength + headerLength))) as ArtifactHeader;
+  } catch {
+    throw new ArtifactError('header is not valid JSON');
+  }
+  return { header, bodyStart, bodyLength };
+}
+
+export function deserialize(bytes: Uint8Array): HybridRecommender {
+  const { header, bodyStart, bodyLength } = parseHeader(bytes);
+  const expected = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(20, true);
+  if (crc32(bytes.subarray(prefixLength)) !== expected) throw new ArtifactError('checksum mismatch: the artifact is corrupt');
+  if (!Array.isArray(header.sections)) throw new ArtifactError('header has no section table');
+
+  const section = <T extends SectionType>(name: string, type: T): T extends 'i32' ? Int32Array : T extends 'f32' ? Float32Array : Uint8Array => {
+    const entry = header.sections.find((s) => s.name === name);
+    if (!entry || entry.type !== type) throw new ArtifactError(`section ${name} (${type}) is missing`);
+    const width = type === 'utf8' ? 1 : 4;
+    if (entry.offset % 8 !== 0 || entry.offset + entry.length * width > bodyLength) throw new ArtifactError(`section ${name} lies outside the body`);
+    // Copy: the input's byte offset need not be aligned for a typed-array view.
+    const raw = bytes.slice(bodyStart + entry.offset, bodyStart + entry.offset + entry.length * width);
+    const data = type === 'i32' ? new Int32Array(raw.buffer) : type === 'f32' ? new Float32Array(raw.buffer) : raw;
+    return data as T extends 'i32' ? Int32Array : T extends 'f32' ? Float32Array : Uint8Array;
+  };
+
+  const userIds = section('userIds', 'i32');
+  const movieIds = section('movieIds', 'i32');
+  const rowPtr = section('rowPtr', 'i32');
+  const colIdx = section('colIdx', 'i32');
+  const values = section('values', 'f32');
+  const numUsers = userIds.length;
+  const numMovies = movieIds.length;
+  if (numUsers !== header.numUsers || numMovies !== header.numMovies || rowPtr.length !== numUsers + 1 || colIdx.length !== values.length) {
+    throw new ArtifactError('section sizes do not match the header');
+  }
+  for (let u = 0; u < numUsers; u++) {
+    if (rowPtr[u]! > rowPtr[u + 1]!) throw new ArtifactError('row pointers are not monotonic');
+  }
+  if (rowPtr[0] !== 0 || rowPtr[numUsers] !== colIdx.length) throw new ArtifactError('row pointers do not cover the ratings');
+  for (const i of colIdx) if (i < 0 || i >= numMovies) throw new ArtifactError('a movie index is out of range');
+
+  const rawCatalog = JSON.parse(new TextDecoder().decode(section('catalog', 'utf8'))) as [string, string[], number | null, string[] | null][];
+  if (!Array.isArray(rawCatalog) || rawCatalog.length !== numMovies) throw new ArtifactError('catalog does not match the movie count');
+  const catalog: Movie[] = rawCatalog.map(([title, genres, year, tags], i) => {
+    const movie: Movie = { movieId: movieIds[i]!, title, genres };
+    if (year !== null) movie.year = year;
+    if (tags !== null) movie.tags = tags;
+    return movie;
+  });
+
+  let content: ContentSimilarity;
+  if (header.content === 'dense') {
+    const dense = section('contentDense', 'f32');
+    if (dense.length !== numMovies * numMovies) throw new ArtifactError('dense similarity has the wrong size');
+    content = { kind: 'dense', n: numMovies, values: dense };
+  } else {
+    const ptr = section('contentPtr', 'i32');
+    const idx = section('contentIdx', 'i32');
+    const sim = section('contentSim', 'f32');
+    if (ptr.length !== numMovies + 1 || idx.length !== sim.length || ptr[numMovies] !== idx.length) throw new ArtifactError('similarity lists have the wrong size');
+    for (const j of idx) if (j < 0 || j >= numMovies) throw new ArtifactError('a neighbour index is out of range');
+    content = { kind: 'top-k', n: numMovies, ptr, idx, sim };
+  }
+
+  const userIndex = new Map<number, number>();
+  userIds.forEach((id, i) => userIndex.set(id, i));
+  const movieIndex = new Map<number, number>();
+  movieIds.forEach((id, i) => movieIndex.set(id, i));
+  const matrix = withTranspose({ numUsers, numMovies, userIds, movieIds, userIndex, movieIndex, rowPtr, colIdx, values });
+  const userBias = section('userBias', 'f32');
+  const itemBias = section('itemBias', 'f32');
+  if (userBias.length !== numUsers || itemBias.length !== numMovies) throw new ArtifactError('bias sections have the wrong size');
+  return new HybridRecommender({
+    matrix,
+    baselines: { globalMean: header.globalMean, userBias, itemBias },
+    content,
+    catalog,
+    params: mergeParams(header.params),
+  });
+}

@@ -1,0 +1,35 @@
+export type { Dataset, Movie, Rating, RatingColumns } from './types';
+export { ratingCount, toColumns } from './types';
+export { ArtifactError, UnknownMovieError } from './errors';
+export type { UserItemMatrix } from './matrix';
+export { buildUserItemMatrix, withExtraMovies } from './matrix';
+export type { UserCfParams } from './user-cf';
+export { UserBasedCF, defaultUserCfParams } from './user-cf';
+export type { ContentParams, ContentSimilarity } from './content';
+export { computeContentSimilarity, defaultContentParams } from './content';
+export type { BaselineParams, Baselines } from './baseline';
+export { fitBaselines } from './baseline';
+export type { QualityScores } from './quality';
+export { computeQuality } from './quality';
+export type {
+  HybridParams,
+  Method,
+  ModelState,
+  RecommendOptions,
+  RecommendationPath,
+  Recommendations,
+  RecommendedItem,
+  SimilarMovie,
+} from './hybrid';
+export { HybridRecommender, defaultHybridParams, mergeParams, methods } from './hybrid';
+export type { ArtifactHeader, ArtifactMetadata } from './artifact';
+export { artifactFormatVersion, deserialize, readArtifactHeader, serialize } from './artifact';
+export type { EvaluateOptions, EvaluatedMethod, EvaluationResult, EvaluationSummary, MethodEvaluation, MetricsAtK } from './evaluation/evaluate';
+export { evaluate, evaluatedMethods, mostPopular, summarise } from './evaluation/evaluate';
+export type { Protocol } from './evaluation/split';
+export { protocols } from './evaluation/split';
+export { catalogCoverage, mae, mapAtK, ndcgAtK, precisionAtK, recallAtK, rmse } from './evaluation/metrics';
+export { loadMovieLens100k, loadMovieLensLatestSmall } from './data/movielens';
+export { generateSynthetic } from './data/synthetic';
+export type { SyntheticOptions } from './data/synthetic';
+export { loadDataset } from './data/load';
