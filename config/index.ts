@@ -16,6 +16,7 @@ const nonNegativeInt = z.coerce.number().int().nonnegative();
 const text = z.string().trim().min(1);
 const url = z.url();
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+const ratio = z.coerce.number().min(0).max(1);
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
@@ -53,6 +54,7 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: text.default('movierec'),
   S3_SECRET_ACCESS_KEY: z.string().min(8, 'must be at least 8 characters').default('movierec-local-only'),
   S3_FORCE_PATH_STYLE: boolean.default(true),
+  S3_BRONZE_PREFIX: z.string().trim().regex(/^[A-Za-z0-9!_.*'()/-]+$/, 'expected an S3 key prefix (letters, digits and / ! _ . * \' ( ) -)').default('bronze/user-events'),
 
   DYNAMODB_PORT: port.default(8000),
   DYNAMODB_ENDPOINT: url.optional(),
@@ -67,6 +69,22 @@ const envSchema = z.object({
   API_BODY_LIMIT: text.default('1mb'),
   API_URL: url.optional(),
   RELOAD_TOKEN: z.string().min(16, 'must be at least 16 characters').default('movie-rec-local-reload-token'),
+
+  VALIDATION_MAX_INVALID_RATIO: ratio.default(0.05),
+  VALIDATION_MAX_UNKNOWN_MOVIE_RATIO: ratio.default(0.05),
+  VALIDATION_MAX_DUPLICATE_RATIO: ratio.default(0.5),
+  VALIDATION_TRAILING_DAYS: nonNegativeInt.default(7),
+  VALIDATION_MIN_VOLUME_RATIO: ratio.default(0.1),
+  VALIDATION_MAX_VOLUME_RATIO: z.coerce.number().min(1).default(10),
+  GATE_METRIC: z.enum(['ndcg@10', 'precision@10', 'recall@10', 'map@10']).default('ndcg@10'),
+  GATE_MINIMUM: ratio.default(0.1),
+  GATE_MAX_REGRESSION: ratio.default(0.02),
+  EVALUATION_PROTOCOL: z.enum(['stratified', 'temporal']).default('stratified'),
+  EVALUATION_SEED: nonNegativeInt.default(42),
+
+  AIRFLOW_PYTHON: text.default('python3'),
+  AIRFLOW_VENV: text.default('.venv/airflow'),
+  AIRFLOW_HOME: text.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -149,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       accessKeyId: e.S3_ACCESS_KEY_ID,
       secretAccessKey: e.S3_SECRET_ACCESS_KEY,
       forcePathStyle: e.S3_FORCE_PATH_STYLE,
+      bronzePrefix: e.S3_BRONZE_PREFIX.replace(/\/+$/, ''),
     },
     dynamodb: {
       port: e.DYNAMODB_PORT,
@@ -165,6 +184,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       url: e.API_URL ?? `http://${e.API_HOST === '0.0.0.0' ? '127.0.0.1' : e.API_HOST}:${e.API_PORT}`,
       bodyLimit: e.API_BODY_LIMIT,
       reloadToken: e.RELOAD_TOKEN,
+    },
+    batch: {
+      validation: {
+        maxInvalidRatio: e.VALIDATION_MAX_INVALID_RATIO,
+        maxUnknownMovieRatio: e.VALIDATION_MAX_UNKNOWN_MOVIE_RATIO,
+        maxDuplicateRatio: e.VALIDATION_MAX_DUPLICATE_RATIO,
+        trailingDays: e.VALIDATION_TRAILING_DAYS,
+        minVolumeRatio: e.VALIDATION_MIN_VOLUME_RATIO,
+        maxVolumeRatio: e.VALIDATION_MAX_VOLUME_RATIO,
+      },
+      gate: { metric: e.GATE_METRIC, minimum: e.GATE_MINIMUM, maxRegression: e.GATE_MAX_REGRESSION },
+      evaluation: { protocol: e.EVALUATION_PROTOCOL, seed: e.EVALUATION_SEED },
+    },
+    airflow: {
+      python: e.AIRFLOW_PYTHON,
+      venvDir: resolveFromRoot(e.AIRFLOW_VENV),
+      home: e.AIRFLOW_HOME ? resolveFromRoot(e.AIRFLOW_HOME) : path.join(localDir, 'airflow'),
+      dagsFolder: path.join(projectRoot, 'dags'),
+      lockFile: path.join(projectRoot, 'dags', 'requirements-lock.txt'),
     },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * `npm test`: brings the local stack up (unless only unit tests are asked for), runs the mocha suites
- * and ends with one line `tests: N passed, N failed[, N skipped]`.
+ * and the Airflow pytest suite (in the project's Airflow virtualenv, set up when missing), and ends
+ * with one line `tests: N passed, N failed[, N skipped]`.
  *
- *   npm test                      unit + integration
+ *   npm test                      unit + integration + Airflow
  *   npm test -- --unit            unit tests only, no services
  *   npm test -- --grep <pattern>  only tests whose title matches
  *   npm test -- test/unit/x.test.ts …   only these files
@@ -12,6 +13,7 @@ import path from 'node:path';
 import Mocha from 'mocha';
 import { loadConfigOrExit } from '../config';
 import { servicesUp } from './services/manager';
+import { runPythonTests } from './test-python';
 
 interface Counts {
   passed: number;
@@ -55,6 +57,13 @@ async function main(): Promise<number> {
 
   if (needsServices) await servicesUp(config);
   const counts = await runMocha(files, grep);
+  if (!unitOnly && explicit.length === 0 && grep === undefined) {
+    console.log('\nAirflow tests (pytest):');
+    const python = await runPythonTests(config);
+    counts.passed += python.passed;
+    counts.failed += python.failed;
+    counts.skipped += python.skipped;
+  }
   console.log(`\ntests: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
   return counts.failed === 0 ? 0 : 1;
 }

@@ -1,0 +1,74 @@
+/**
+ * The project's local Airflow: where its virtualenv lives, whether it matches the committed lock,
+ * and the environment every `airflow` or `pytest` process of the project runs with.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../../config';
+
+/** Written into the virtualenv after a successful install; a different lock hash means "stale". */
+export interface VenvStamp {
+  lockSha256: string;
+  python: string;
+  installedAt: string;
+}
+
+export function venvBin(config: Config, program: string): string {
+  return path.join(config.airflow.venvDir, 'bin', program);
+}
+
+export function stampFile(config: Config): string {
+  return path.join(config.airflow.venvDir, '.movie-rec-lock.json');
+}
+
+export function lockSha256(config: Config): string {
+  return createHash('sha256').update(readFileSync(config.airflow.lockFile)).digest('hex');
+}
+
+export function readStamp(config: Config): VenvStamp | undefined {
+  try {
+    return JSON.parse(readFileSync(stampFile(config), 'utf8')) as VenvStamp;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the virtualenv exists and was installed from the lock as it is now. */
+export function venvIsCurrent(config: Config): boolean {
+  return existsSync(venvBin(config, 'python')) && readStamp(config)?.lockSha256 === lockSha256(config);
+}
+
+/**
+ * The `temporal_default` connection for local runs, pointing at the configured Temporal server.
+ * A connection the caller already set in the environment wins.
+ */
+function temporalConnection(config: Config): string {
+  const [host, port] = config.temporal.address.split(':');
+  return JSON.stringify({
+    conn_type: 'temporal',
+    host,
+    port: Number(port),
+    extra: { namespace: config.temporal.namespace, task_queue: config.temporal.taskQueue },
+  });
+}
+
+/** Environment of the project's Airflow processes: its own home, SQLite database and DAG folder. */
+export function airflowEnv(config: Config, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const bin = path.join(config.airflow.venvDir, 'bin');
+  return {
+    ...base,
+    PATH: `${bin}${path.delimiter}${base.PATH ?? ''}`,
+    VIRTUAL_ENV: config.airflow.venvDir,
+    AIRFLOW_HOME: config.airflow.home,
+    AIRFLOW__CORE__DAGS_FOLDER: config.airflow.dagsFolder,
+    // Airflow 3.0 puts the DAG folder on sys.path only in the DAG processor and the task runner; the
+    // CLI and the triggerer need it too, to import the temporal_bridge package.
+    PYTHONPATH: [config.airflow.dagsFolder, base.PYTHONPATH].filter((p) => p !== undefined && p !== '').join(path.delimiter),
+    AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
+    AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${path.join(config.airflow.home, 'airflow.db')}`,
+    // Like the rest of the local stack, `airflow standalone` / `api-server` listen on loopback only.
+    AIRFLOW__API__HOST: base.AIRFLOW__API__HOST ?? '127.0.0.1',
+    AIRFLOW_CONN_TEMPORAL_DEFAULT: base.AIRFLOW_CONN_TEMPORAL_DEFAULT ?? temporalConnection(config),
+  };
+}
