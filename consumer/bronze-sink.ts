@@ -1,0 +1,119 @@
+/**
+ * Turns one fetched batch of a partition into bronze objects and dead letters. Valid events are stored
+ * as received: each message's value bytes become one line, never re-encoded. Invalid messages go to the
+ * dead-letter topic with the reason and their original bytes. The caller commits the batch's offsets only
+ * after this resolves, so a crash at any point means the batch is read and written again (at-least-once).
+ */
+import { bronzeObjectKey, ingestionDate } from '../domain/bronze';
+import { parseStoredEvent, type FieldProblem } from '../domain/events';
+import type { OutgoingMessage } from '../adapters/kafka/batch-sender';
+
+export interface ConsumedMessage {
+  offset: string;
+  /** Broker or producer time in epoch ms, as a string (kafkajs' form); stored in the log, so the same on replay. */
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+export interface BronzeSinkDeps {
+  prefix: string;
+  putObject(key: string, body: Buffer): Promise<void>;
+  sendDeadLetters(messages: OutgoingMessage[]): Promise<void>;
+}
+
+export interface DeadLetter {
+  reason: 'empty value' | 'not UTF-8' | 'not JSON' | 'not a single line' | 'invalid event';
+  problems: FieldProblem[];
+  topic: string;
+  partition: number;
+  offset: string;
+  timestamp: string;
+  key_base64: string | null;
+  original_base64: string;
+}
+
+export interface SinkResult {
+  /** The last offset of the batch: everything up to it is stored or dead-lettered. */
+  lastOffset: string;
+  objects: { key: string; lines: number }[];
+  deadLetters: number;
+}
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+type Verdict = { ok: true } | { ok: false; reason: DeadLetter['reason']; problems: FieldProblem[] };
+
+function check(value: Buffer | null): Verdict {
+  if (value === null || value.length === 0) return { ok: false, reason: 'empty value', problems: [] };
+  let text: string;
+  try {
+    text = utf8.decode(value);
+  } catch {
+    return { ok: false, reason: 'not UTF-8', problems: [] };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: 'not JSON', problems: [{ field: '(value)', message: err instanceof Error ? err.message : String(err) }] };
+  }
+  // A line break would split the stored event across two JSON lines; stored bytes are never rewritten.
+  if (value.includes(NEWLINE) || value.includes(CARRIAGE_RETURN)) return { ok: false, reason: 'not a single line', problems: [] };
+  const parsed = parseStoredEvent(json);
+  return parsed.ok ? { ok: true } : { ok: false, reason: 'invalid event', problems: parsed.problems };
+}
+
+/** Interprets a Kafka timestamp; a message without a usable one is dated by `fallback`. */
+function messageTime(timestamp: string, fallback: Date): Date {
+  const ms = Number(timestamp);
+  return Number.isFinite(ms) && ms > 0 ? new Date(ms) : fallback;
+}
+
+export async function sinkBatch(deps: BronzeSinkDeps, topic: string, partition: number, messages: ConsumedMessage[], now = new Date()): Promise<SinkResult> {
+  const last = messages.at(-1);
+  if (last === undefined) throw new Error('sinkBatch needs at least one message');
+  // Ingestion date = the message's Kafka timestamp, not the clock when it is read: a replay after a crash
+  // then lands in the same dt= partition and under the same key.
+  const byDate = new Map<string, { at: Date; messages: ConsumedMessage[] }>();
+  const deadLetters: OutgoingMessage[] = [];
+  for (const message of messages) {
+    const verdict = check(message.value);
+    if (verdict.ok) {
+      const at = messageTime(message.timestamp, now);
+      const date = ingestionDate(at);
+      const group = byDate.get(date) ?? { at, messages: [] };
+      group.messages.push(message);
+      byDate.set(date, group);
+      continue;
+    }
+    const letter: DeadLetter = {
+      reason: verdict.reason,
+      problems: verdict.problems,
+      topic,
+      partition,
+      offset: message.offset,
+      timestamp: message.timestamp,
+      key_base64: message.key === null ? null : message.key.toString('base64'),
+      original_base64: (message.value ?? Buffer.alloc(0)).toString('base64'),
+    };
+    deadLetters.push({ key: message.key === null ? `${topic}-${partition}-${message.offset}` : message.key.toString('utf8'), value: JSON.stringify(letter) });
+  }
+
+  const objects = [...byDate.values()].map((group) => {
+    const first = group.messages[0] as ConsumedMessage;
+    const lastOfGroup = group.messages.at(-1) as ConsumedMessage;
+    const key = bronzeObjectKey({ prefix: deps.prefix, topic, partition, firstOffset: first.offset, lastOffset: lastOfGroup.offset, ingestedAt: group.at });
+    const lines: Buffer[] = [];
+    for (const m of group.messages) lines.push(m.value as Buffer, Buffer.from([NEWLINE]));
+    return { key, body: Buffer.concat(lines), lines: group.messages.length };
+  });
+
+  await Promise.all([
+    ...objects.map((o) => deps.putObject(o.key, o.body)),
+    ...(deadLetters.length > 0 ? [deps.sendDeadLetters(deadLetters)] : []),
+  ]);
+  return { lastOffset: last.offset, objects: objects.map(({ key, lines }) => ({ key, lines })), deadLetters: deadLetters.length };
+}
