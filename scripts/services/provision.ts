@@ -1,4 +1,6 @@
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { Connection } from '@temporalio/client';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import type { Config } from '../../config';
 import { createDynamoClient } from '../../adapters/dynamodb/client';
 import { ensureFeatureTables } from '../../adapters/dynamodb/tables';
@@ -6,11 +8,30 @@ import { createKafka } from '../../adapters/kafka/client';
 import { ensureTopics, platformTopics } from '../../adapters/kafka/topics';
 import { ensureBucket } from '../../adapters/s3/bucket';
 import { createS3Client } from '../../adapters/s3/client';
+import { DEPLOYED, MODEL_VERSION, RUN_DATE } from '../../workflows/search-attributes';
 
 /**
- * What the platform needs inside each service: topics, the bucket, the feature tables.
+ * What the platform needs inside each service: search attributes, topics, the bucket, the feature tables.
  * Each function is idempotent and fails while its service does not answer yet.
  */
+/** The batch workflow's custom search attributes, by which operators find runs in the Temporal UI. */
+export async function provisionTemporal(config: Config): Promise<void> {
+  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 2000 });
+  try {
+    const { namespace } = config.temporal;
+    await connection.workflowService.describeNamespace({ namespace });
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = [RUN_DATE, MODEL_VERSION, DEPLOYED].filter((key) => !(key.name in (customAttributes ?? {})));
+    if (missing.length === 0) return;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!])),
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
 export async function provisionKafka(config: Config): Promise<void> {
   // ensureTopics fetches cluster metadata first, so this also proves the broker answers.
   await ensureTopics(createKafka(config.kafka, 'provision'), platformTopics(config.kafka));
@@ -38,6 +59,7 @@ export async function provisionDynamoDb(config: Config): Promise<void> {
 /** For stacks this project did not start (docker compose, a cloud account): retry each until it answers. */
 export async function provisionAll(config: Config, log: (line: string) => void, timeoutMs = 120_000): Promise<void> {
   const steps: [string, (c: Config) => Promise<void>][] = [
+    ['temporal', provisionTemporal],
     ['kafka', provisionKafka],
     ['s3', provisionS3],
     ['dynamodb', provisionDynamoDb],

@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import type { Config } from '../../config';
 import { dynamoDbLocalDir, type ServicesLayout } from './layout';
-import { provisionDynamoDb, provisionKafka, provisionS3 } from './provision';
+import { provisionDynamoDb, provisionKafka, provisionS3, provisionTemporal } from './provision';
 
 export interface Launch {
   command: string;
@@ -50,12 +49,7 @@ function temporal(config: Config, layout: ServicesLayout): ServiceDefinition {
       };
     },
     async ready() {
-      const connection = await Connection.connect({ address: `127.0.0.1:${config.temporal.port}`, connectTimeout: 2000 });
-      try {
-        await connection.workflowService.describeNamespace({ namespace: config.temporal.namespace });
-      } finally {
-        await connection.close();
-      }
+      await provisionTemporal(config);
       const ui = await fetch(config.temporal.uiUrl, { signal: AbortSignal.timeout(2000) });
       if (ui.status !== 200) throw new Error(`Temporal UI answered ${ui.status}`);
     },

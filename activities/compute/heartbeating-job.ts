@@ -1,0 +1,26 @@
+import { cancellationSignal, heartbeat } from '@temporalio/activity';
+import type { JobInput, JobName, JobOutput } from './jobs';
+import { runInThread } from './run-in-thread';
+
+const HEARTBEAT_EVERY_MS = 5_000;
+
+/**
+ * Runs a job in a worker thread from inside an activity: heartbeats `checkpoint` plus the job's latest
+ * progress every few seconds, and stops the thread when the activity is cancelled.
+ */
+export async function runJobWithHeartbeats<N extends JobName>(
+  job: N,
+  input: JobInput<N>,
+  checkpoint: Record<string, unknown>,
+  transfer: ArrayBuffer[] = [],
+): Promise<JobOutput<N>> {
+  let progress: Record<string, number | string> = {};
+  const beat = () => heartbeat({ ...checkpoint, job, progress });
+  beat();
+  const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
+  try {
+    return await runInThread(job, input, { transfer, signal: cancellationSignal(), onProgress: (p) => (progress = p) });
+  } finally {
+    clearInterval(timer);
+  }
+}

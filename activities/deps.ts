@@ -1,0 +1,19 @@
+import type { GateSettings } from '../domain/gate';
+import type { FeatureStore, ModelServer, ObjectStore } from '../domain/ports';
+import type { ValidationThresholds } from '../domain/validation';
+
+export interface BatchSettings {
+  bronzePrefix: string;
+  validation: ValidationThresholds;
+  gate: GateSettings;
+  evaluation: { protocol: 'stratified' | 'temporal'; seed: number };
+}
+
+/** Everything the activities touch, injected by the worker (or a test). */
+export interface ActivityDeps {
+  store: ObjectStore;
+  features: FeatureStore;
+  modelServer: ModelServer;
+  settings: BatchSettings;
+  now?: () => Date;
+}

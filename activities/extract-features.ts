@@ -1,0 +1,123 @@
+import { activityInfo, heartbeat } from '@temporalio/activity';
+import { parseStoredEvent } from '../domain/events';
+import { HashedIdSet } from '../domain/hashed-id-set';
+import { RatingCollector } from '../domain/ratings-table';
+import type { FeatureItem } from '../domain/ports';
+import type { MovieFeatures, UserFeatures } from '../recommender/features';
+import { defaultHybridParams } from '../recommender/hybrid';
+import { readCatalog } from './catalog';
+import { runJobWithHeartbeats } from './compute/heartbeating-job';
+import type { ActivityDeps } from './deps';
+import { toRecommenderMovies } from './movies';
+import { readSilverFeatures, silverPrefix, writeSilverFeatures, writeSilverRatings } from './silver';
+import type { ExtractSummary } from './types';
+
+/** Where a previous attempt got to; a retry skips what is already durable. */
+interface ExtractCheckpoint {
+  phase: 'read' | 'silver-written' | 'dynamodb';
+  counts?: Omit<ExtractSummary, 'run_date' | 'ratings_prefix' | 'user_features_key' | 'movie_features_key' | 'dynamodb_items'>;
+  keys?: { user_features_key: string; movie_features_key: string };
+  users_written?: number;
+  movies_written?: number;
+}
+
+/** `dt=YYYY-MM-DD/` of a bronze key, or undefined. */
+function partitionDate(key: string): string | undefined {
+  return /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
+}
+
+/**
+ * Reads all bronze up to the run date with bounded memory (line by line, ratings kept in typed arrays),
+ * deduplicates by event id, keeps the latest rating per (user, movie), writes silver parquet, and
+ * upserts the user and movie features into DynamoDB. A rerun for the same date writes the same objects
+ * and items again.
+ */
+export function createExtractFeatures(deps: ActivityDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async function extractFeatures(input: { run_date: string }): Promise<ExtractSummary> {
+    const { store, features, settings } = deps;
+    const runDate = input.run_date;
+    const checkpoint = activityInfo().heartbeatDetails as ExtractCheckpoint | undefined;
+
+    let users: UserFeatures[];
+    let movies: MovieFeatures[];
+    let counts: NonNullable<ExtractCheckpoint['counts']>;
+    let keys: NonNullable<ExtractCheckpoint['keys']>;
+    if (checkpoint?.counts && checkpoint.keys && checkpoint.phase !== 'read') {
+      // Silver is already written: read the features back instead of reading all of bronze again.
+      ({ users, movies } = await readSilverFeatures(store, runDate));
+      counts = checkpoint.counts;
+      keys = checkpoint.keys;
+    } else {
+      const seen = new HashedIdSet(1 << 16);
+      const latest = new RatingCollector();
+      let eventsRead = 0;
+      let duplicates = 0;
+      let objects = 0;
+      for await (const object of store.list(`${settings.bronzePrefix}/`)) {
+        const date = partitionDate(object.key);
+        if (date === undefined || date > runDate) continue;
+        objects++;
+        for await (const line of store.lines(object.key)) {
+          if (line.trim() === '') continue;
+          let raw: unknown;
+          try {
+            raw = JSON.parse(line);
+          } catch {
+            continue;
+          }
+          const parsed = parseStoredEvent(raw);
+          if (!parsed.ok) continue;
+          eventsRead++;
+          const event = parsed.event;
+          if (!seen.add(event.event_id)) {
+            duplicates++;
+            continue;
+          }
+          latest.add(event.user_id, event.movie_id, event.rating, Date.parse(event.timestamp) / 1000);
+        }
+        heartbeat({ phase: 'read', objects, events: eventsRead });
+      }
+      const catalog = toRecommenderMovies(await readCatalog(store));
+      const collected = latest.collected();
+      // The same Bayesian prior as the recommender's rerank, so features and rankings agree.
+      const computed = await runJobWithHeartbeats(
+        'features',
+        { collected, movies: catalog, priorWeight: defaultHybridParams.priorWeight },
+        { phase: 'read', objects, events: eventsRead },
+        [collected.userIds.buffer, collected.movieIds.buffer, collected.ratings.buffer, collected.timestamps.buffer] as ArrayBuffer[],
+      );
+      const table = computed.table;
+      ({ users, movies } = computed);
+      await writeSilverRatings(store, runDate, table);
+      const written = await writeSilverFeatures(store, runDate, users, movies);
+      keys = { user_features_key: written.userKey, movie_features_key: written.movieKey };
+      counts = { events_read: eventsRead, duplicates_dropped: duplicates, ratings: table.userIds.length, users: users.length, movies: movies.length };
+      heartbeat({ phase: 'silver-written', counts, keys } satisfies ExtractCheckpoint);
+    }
+
+    const updatedAt = now().toISOString();
+    const usersDone = checkpoint?.phase === 'dynamodb' ? (checkpoint.users_written ?? 0) : 0;
+    const moviesDone = checkpoint?.phase === 'dynamodb' ? (checkpoint.movies_written ?? 0) : 0;
+    const progress: ExtractCheckpoint = { phase: 'dynamodb', counts, keys, users_written: usersDone, movies_written: moviesDone };
+    const asItem = (f: UserFeatures | MovieFeatures): FeatureItem => ({ ...f, run_date: runDate, updated_at: updatedAt });
+    // Items are written in a fixed order, so "the first n are written" is a valid checkpoint.
+    await features.putUserFeatures(users.slice(usersDone).map(asItem), (written) => {
+      progress.users_written = usersDone + written;
+      heartbeat(progress);
+    });
+    progress.users_written = users.length;
+    await features.putMovieFeatures(movies.slice(moviesDone).map(asItem), (written) => {
+      progress.movies_written = moviesDone + written;
+      heartbeat(progress);
+    });
+
+    return {
+      run_date: runDate,
+      ratings_prefix: silverPrefix('ratings', runDate),
+      ...keys,
+      ...counts,
+      dynamodb_items: users.length + movies.length,
+    };
+  };
+}

@@ -1,0 +1,22 @@
+import type { ActivityDeps } from './deps';
+import { createDeployModel } from './deploy-model';
+import { createEvaluateModel } from './evaluate-model';
+import { createExtractFeatures } from './extract-features';
+import { createReloadApi } from './reload-api';
+import { createTrainModel } from './train-model';
+import { createValidateData } from './validate-data';
+
+/** The batch workflow's activities, with their clients injected (the worker or a test builds `deps`). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    validateData: createValidateData(deps),
+    extractFeatures: createExtractFeatures(deps),
+    trainModel: createTrainModel(deps),
+    evaluateModel: createEvaluateModel(deps),
+    deployModel: createDeployModel(deps),
+    reloadApi: createReloadApi(deps),
+  };
+}
+
+export type BatchActivities = ReturnType<typeof createActivities>;
+export type { ActivityDeps, BatchSettings } from './deps';

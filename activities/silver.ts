@@ -1,0 +1,115 @@
+import type { ObjectStore } from '../domain/ports';
+import { RatingCollector, latestPerPair, type RatingTable } from '../domain/ratings-table';
+import type { MovieFeatures, UserFeatures } from '../recommender/features';
+import { decodeParquet, encodeParquet, type ParquetSchemaDefinition } from '../adapters/parquet/codec';
+
+/** The silver layer (SPEC §4): deduplicated ratings and the features, as parquet, per run date. */
+
+export const silverPrefix = (table: 'ratings' | 'user_features' | 'movie_features', runDate: string) => `silver/${table}/dt=${runDate}/`;
+const partKey = (prefix: string, part: number) => `${prefix}part-${String(part).padStart(5, '0')}.parquet`;
+
+/** Rows per parquet object: keeps each object (and the memory to encode it) bounded. */
+const ROWS_PER_PART = 1_000_000;
+
+const RATINGS_SCHEMA: ParquetSchemaDefinition = {
+  user_id: { type: 'INT32', compression: 'SNAPPY' },
+  movie_id: { type: 'INT32', compression: 'SNAPPY' },
+  rating: { type: 'FLOAT', compression: 'SNAPPY' },
+  timestamp: { type: 'INT64', compression: 'SNAPPY' },
+};
+
+const USER_FEATURES_SCHEMA: ParquetSchemaDefinition = {
+  user_id: { type: 'INT32' },
+  rating_count: { type: 'INT32' },
+  rating_mean: { type: 'DOUBLE' },
+  rating_std: { type: 'DOUBLE' },
+  first_rated_at: { type: 'UTF8' },
+  last_rated_at: { type: 'UTF8' },
+  genre_affinity: { type: 'JSON' },
+  top_genres: { type: 'UTF8', repeated: true },
+  run_date: { type: 'UTF8' },
+};
+
+const MOVIE_FEATURES_SCHEMA: ParquetSchemaDefinition = {
+  movie_id: { type: 'INT32' },
+  title: { type: 'UTF8' },
+  genres: { type: 'UTF8', repeated: true },
+  year: { type: 'INT32', optional: true },
+  rating_count: { type: 'INT32' },
+  rating_mean: { type: 'DOUBLE', optional: true },
+  bayesian_mean: { type: 'DOUBLE' },
+  popularity: { type: 'DOUBLE' },
+  quality_score: { type: 'DOUBLE' },
+  run_date: { type: 'UTF8' },
+};
+
+/** Replaces whatever the prefix held with `parts`, so a rerun leaves exactly the new objects. */
+async function replaceParts(store: ObjectStore, prefix: string, parts: Buffer[]): Promise<string[]> {
+  const keys = parts.map((_, i) => partKey(prefix, i));
+  for (const [i, bytes] of parts.entries()) await store.put(keys[i]!, bytes, 'application/vnd.apache.parquet');
+  const wanted = new Set(keys);
+  const stale: string[] = [];
+  for await (const object of store.list(prefix)) if (!wanted.has(object.key)) stale.push(object.key);
+  for (const key of stale) await store.delete(key);
+  return keys;
+}
+
+async function readRows(store: ObjectStore, prefix: string, visit: (row: Record<string, unknown>) => void): Promise<void> {
+  const keys: string[] = [];
+  for await (const object of store.list(prefix)) if (object.key.endsWith('.parquet')) keys.push(object.key);
+  for (const key of keys) {
+    const bytes = await store.get(key);
+    if (!bytes) throw new Error(`silver object ${key} disappeared while reading`);
+    for await (const row of decodeParquet(bytes)) visit(row);
+  }
+}
+
+export async function writeSilverRatings(store: ObjectStore, runDate: string, table: RatingTable): Promise<string> {
+  const prefix = silverPrefix('ratings', runDate);
+  const parts: Buffer[] = [];
+  for (let start = 0; start < table.userIds.length || parts.length === 0; start += ROWS_PER_PART) {
+    const end = Math.min(table.userIds.length, start + ROWS_PER_PART);
+    parts.push(
+      await encodeParquet(RATINGS_SCHEMA, (function* () {
+        for (let k = start; k < end; k++) {
+          yield { user_id: table.userIds[k], movie_id: table.movieIds[k], rating: table.ratings[k], timestamp: BigInt(Math.round(table.timestamps[k]!)) };
+        }
+      })()),
+    );
+  }
+  await replaceParts(store, prefix, parts);
+  return prefix;
+}
+
+export async function readSilverRatings(store: ObjectStore, prefix: string): Promise<RatingTable> {
+  const ratings = new RatingCollector();
+  await readRows(store, prefix, (row) => ratings.add(Number(row.user_id), Number(row.movie_id), Number(row.rating), Number(row.timestamp)));
+  return latestPerPair(ratings.collected()).table;
+}
+
+export async function writeSilverFeatures(store: ObjectStore, runDate: string, users: UserFeatures[], movies: MovieFeatures[]): Promise<{ userKey: string; movieKey: string }> {
+  const userRows = users.map((u) => ({ ...u, run_date: runDate }));
+  const movieRows = movies.map((m) => ({ ...m, run_date: runDate }));
+  const [userKey] = await replaceParts(store, silverPrefix('user_features', runDate), [await encodeParquet(USER_FEATURES_SCHEMA, userRows)]);
+  const [movieKey] = await replaceParts(store, silverPrefix('movie_features', runDate), [await encodeParquet(MOVIE_FEATURES_SCHEMA, movieRows)]);
+  return { userKey: userKey!, movieKey: movieKey! };
+}
+
+export async function readSilverFeatures(store: ObjectStore, runDate: string): Promise<{ users: UserFeatures[]; movies: MovieFeatures[] }> {
+  const users: UserFeatures[] = [];
+  const movies: MovieFeatures[] = [];
+  await readRows(store, silverPrefix('user_features', runDate), (row) => {
+    const { run_date: _runDate, ...features } = row;
+    users.push({ ...(features as unknown as UserFeatures), top_genres: (row.top_genres as string[] | null) ?? [] });
+  });
+  await readRows(store, silverPrefix('movie_features', runDate), (row) => {
+    const { run_date: _runDate, year, rating_mean, ...features } = row;
+    movies.push({
+      ...(features as unknown as MovieFeatures),
+      genres: (row.genres as string[] | null) ?? [],
+      ...(year !== null && year !== undefined ? { year: Number(year) } : {}),
+      ...(rating_mean !== null && rating_mean !== undefined ? { rating_mean: Number(rating_mean) } : {}),
+    });
+  });
+  return { users, movies };
+}

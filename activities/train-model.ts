@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import { manifestKey, modelKey, readManifest, writeManifest, type ModelManifest } from '../domain/model-registry';
+import type { RatingTable } from '../domain/ratings-table';
+import { defaultHybridParams } from '../recommender/hybrid';
+import type { Movie } from '../recommender/types';
+import { readCatalog } from './catalog';
+import { runJobWithHeartbeats } from './compute/heartbeating-job';
+import type { ActivityDeps } from './deps';
+import { toRecommenderMovies } from './movies';
+import { readSilverRatings } from './silver';
+import type { TrainSummary } from './types';
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Identifies what a model is fitted on: the ratings, the catalog and the parameters. */
+function snapshotChecksum(table: RatingTable, movies: Movie[]): string {
+  const hash = createHash('sha256');
+  for (const column of [table.userIds, table.movieIds, table.ratings, table.timestamps]) {
+    hash.update(new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
+  }
+  hash.update(JSON.stringify(movies));
+  hash.update(JSON.stringify(defaultHybridParams));
+  return hash.digest('hex');
+}
+
+/**
+ * Builds the rating matrix from silver and the catalog, fits the HybridRecommender in a worker thread,
+ * and saves the artifact and its manifest under `models/<version>/`. The version is derived from the
+ * data snapshot, so a retry (after a crash, say) produces the same version, and finds it already saved.
+ */
+export function createTrainModel(deps: ActivityDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async function trainModel(input: { run_date: string; ratings_prefix: string }): Promise<TrainSummary> {
+    const { store } = deps;
+    const table = await readSilverRatings(store, input.ratings_prefix);
+    if (table.userIds.length === 0) {
+      throw ApplicationFailure.nonRetryable(`no ratings under ${input.ratings_prefix}: nothing to train on`, 'InvalidBatchData');
+    }
+    const movies = toRecommenderMovies(await readCatalog(store));
+    const checksum = snapshotChecksum(table, movies);
+    const version = `${input.run_date}.${checksum.slice(0, 12)}`;
+    const ratings = table.userIds.length;
+
+    const saved = await readManifest(store, version);
+    if (saved) {
+      const bytes = await store.get(saved.artifact.key);
+      if (bytes && sha256(bytes) === saved.artifact.sha256) {
+        return { model_version: version, model_key: saved.artifact.key, manifest_key: manifestKey(version), artifact_bytes: bytes.length, ratings, users: saved.data_snapshot.users, movies: saved.data_snapshot.movies };
+      }
+    }
+
+    const createdAt = now().toISOString();
+    const trained = await runJobWithHeartbeats(
+      'train',
+      { table, movies, snapshotId: `${input.ratings_prefix}#${checksum}`, createdAt },
+      { phase: 'fit', model_version: version },
+      [table.userIds.buffer, table.movieIds.buffer, table.ratings.buffer, table.timestamps.buffer] as ArrayBuffer[],
+    );
+    const key = modelKey(version);
+    await store.put(key, trained.artifact, 'application/octet-stream');
+    const manifest: ModelManifest = {
+      version,
+      created_at: createdAt,
+      run_date: input.run_date,
+      data_snapshot: { ratings_prefix: input.ratings_prefix, ratings, users: trained.users, movies: trained.movies, checksum },
+      parameters: { ...defaultHybridParams },
+      training: { fit_seconds: trained.fitSeconds },
+      artifact: { key, bytes: trained.artifact.length, sha256: sha256(trained.artifact) },
+    };
+    // The manifest is written last: its presence means the artifact is complete.
+    await writeManifest(store, manifest);
+    return { model_version: version, model_key: key, manifest_key: manifestKey(version), artifact_bytes: trained.artifact.length, ratings, users: trained.users, movies: trained.movies };
+  };
+}

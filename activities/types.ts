@@ -1,0 +1,63 @@
+import type { GateDecision } from '../domain/batch';
+
+/** What each stage returns to the workflow: small summaries and S3 keys, never the data itself. */
+
+export interface ValidationSummary {
+  run_date: string;
+  report_key: string;
+  objects: number;
+  events: number;
+  valid: number;
+  invalid: number;
+  duplicate_event_ids: number;
+  unknown_movies: number;
+  /** Median daily volume of the trailing days that had data, when there were any. */
+  trailing_median?: number;
+  warnings: string[];
+}
+
+export interface ExtractSummary {
+  run_date: string;
+  ratings_prefix: string;
+  user_features_key: string;
+  movie_features_key: string;
+  events_read: number;
+  duplicates_dropped: number;
+  ratings: number;
+  users: number;
+  movies: number;
+  dynamodb_items: number;
+}
+
+export interface TrainSummary {
+  model_version: string;
+  model_key: string;
+  manifest_key: string;
+  artifact_bytes: number;
+  ratings: number;
+  users: number;
+  movies: number;
+}
+
+export interface EvaluationSummary {
+  model_version: string;
+  report_key: string;
+  html_key: string;
+  protocol: string;
+  k: number;
+  /** This model's hybrid metrics at k (e.g. `ndcg@10`). */
+  metrics: Record<string, number>;
+  baseline: Record<string, number>;
+  previous?: { model_version: string; metrics: Record<string, number> };
+}
+
+export interface DeploySummary {
+  deployed: boolean;
+  model_version: string;
+  previous_version?: string;
+  gate: GateDecision;
+}
+
+export interface ReloadSummary {
+  served_version: string;
+}

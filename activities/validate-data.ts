@@ -1,0 +1,117 @@
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { bronzeDatePrefix } from '../domain/bronze';
+import { parseStoredEvent } from '../domain/events';
+import { HashedIdSet } from '../domain/hashed-id-set';
+import { judgeDay, type DayCounts } from '../domain/validation';
+import { readCatalog } from './catalog';
+import type { ActivityDeps } from './deps';
+import type { ValidationSummary } from './types';
+
+export function validationReportKey(runDate: string): string {
+  return `reports/validation/dt=${runDate}.json`;
+}
+
+interface ValidationReport extends DayCounts {
+  run_date: string;
+  checked_at: string;
+  objects: number;
+  usable: boolean;
+  failures: string[];
+  warnings: string[];
+  trailing_days: Record<string, number>;
+  trailing_median?: number;
+  thresholds: ActivityDeps['settings']['validation'];
+  /** A few of the bad lines, so the report shows what is wrong without holding all of them. */
+  samples: { object: string; line: number; problems: string }[];
+}
+
+const SAMPLE_LIMIT = 20;
+const decoder = new TextDecoder();
+
+function previousDays(runDate: string, days: number): string[] {
+  const base = Date.parse(`${runDate}T00:00:00Z`);
+  return Array.from({ length: days }, (_, i) => new Date(base - (i + 1) * 86_400_000).toISOString().slice(0, 10));
+}
+
+/**
+ * Reads the day's bronze partition and checks it: schema and ranges, duplicate event ids, movies
+ * missing from the catalog, and the volume against the trailing days' reports. Writes the report to S3
+ * and refuses (non-retryably) a day that is not fit to train on.
+ */
+export function createValidateData(deps: ActivityDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async function validateData(input: { run_date: string }): Promise<ValidationSummary> {
+    const { store, settings } = deps;
+    const runDate = input.run_date;
+    const catalogIds = new Set((await readCatalog(store)).map((m) => m.movie_id));
+    const seen = new HashedIdSet();
+    const counts: DayCounts = { events: 0, valid: 0, invalid: 0, duplicate_event_ids: 0, unknown_movies: 0 };
+    const samples: ValidationReport['samples'] = [];
+    let objects = 0;
+    for await (const object of store.list(bronzeDatePrefix(settings.bronzePrefix, runDate))) {
+      objects++;
+      let lineNo = 0;
+      for await (const line of store.lines(object.key)) {
+        lineNo++;
+        if (line.trim() === '') continue;
+        counts.events++;
+        let raw: unknown;
+        try {
+          raw = JSON.parse(line);
+        } catch {
+          raw = undefined;
+        }
+        const parsed = raw === undefined ? { ok: false as const, problems: [{ field: '(line)', message: 'is not JSON' }] } : parseStoredEvent(raw);
+        if (!parsed.ok) {
+          counts.invalid++;
+          if (samples.length < SAMPLE_LIMIT) samples.push({ object: object.key, line: lineNo, problems: parsed.problems.map((p) => `${p.field} ${p.message}`).join('; ') });
+          continue;
+        }
+        counts.valid++;
+        if (!seen.add(parsed.event.event_id)) counts.duplicate_event_ids++;
+        if (!catalogIds.has(parsed.event.movie_id)) counts.unknown_movies++;
+      }
+      heartbeat({ objects, events: counts.events });
+    }
+
+    const trailingDays: Record<string, number> = {};
+    for (const day of previousDays(runDate, settings.validation.trailingDays)) {
+      const bytes = await store.get(validationReportKey(day));
+      if (!bytes) continue;
+      const earlier = JSON.parse(decoder.decode(bytes)) as ValidationReport;
+      // A refused day says nothing about normal volume.
+      if (earlier.usable) trailingDays[day] = earlier.events;
+    }
+    const judgement = judgeDay(counts, Object.values(trailingDays), settings.validation);
+    const report: ValidationReport = {
+      run_date: runDate,
+      checked_at: now().toISOString(),
+      objects,
+      ...counts,
+      usable: judgement.usable,
+      failures: judgement.failures,
+      warnings: judgement.warnings,
+      trailing_days: trailingDays,
+      ...(judgement.trailing_median !== undefined ? { trailing_median: judgement.trailing_median } : {}),
+      thresholds: settings.validation,
+      samples,
+    };
+    const reportKey = validationReportKey(runDate);
+    await store.put(reportKey, `${JSON.stringify(report, null, 2)}\n`, 'application/json');
+    if (!judgement.usable) {
+      throw ApplicationFailure.nonRetryable(
+        `data of ${runDate} is not usable: ${judgement.failures.join('; ')} (report: ${reportKey})`,
+        'InvalidBatchData',
+        { report_key: reportKey, failures: judgement.failures },
+      );
+    }
+    return {
+      run_date: runDate,
+      report_key: reportKey,
+      objects,
+      ...counts,
+      ...(judgement.trailing_median !== undefined ? { trailing_median: judgement.trailing_median } : {}),
+      warnings: judgement.warnings,
+    };
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * A set of string ids kept as 64-bit hashes in typed arrays: 16 bytes an id instead of the ~100 a JS
+ * string in a Set costs, so tens of millions of event ids fit in memory. Two different ids collide with
+ * probability about n²/2⁶⁵ (for n = 10⁷: under 10⁻⁵), which for dedup means dropping an event as a
+ * duplicate that was not one — far rarer than the duplicates at-least-once delivery produces.
+ */
+export class HashedIdSet {
+  private hi: Uint32Array;
+  private lo: Uint32Array;
+  private used: Uint8Array;
+  private count = 0;
+
+  constructor(initialCapacity = 1024) {
+    let capacity = 16;
+    while (capacity < initialCapacity * 2) capacity *= 2;
+    this.hi = new Uint32Array(capacity);
+    this.lo = new Uint32Array(capacity);
+    this.used = new Uint8Array(capacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds the id; true when it was not there yet. */
+  add(id: string): boolean {
+    const [h, l] = hash64(id);
+    if (this.count * 2 >= this.used.length) this.grow();
+    return this.insert(h, l);
+  }
+
+  has(id: string): boolean {
+    const [h, l] = hash64(id);
+    const mask = this.used.length - 1;
+    for (let slot = (l ^ h) & mask; this.used[slot] === 1; slot = (slot + 1) & mask) {
+      if (this.hi[slot] === h && this.lo[slot] === l) return true;
+    }
+    return false;
+  }
+
+  private insert(h: number, l: number): boolean {
+    const mask = this.used.length - 1;
+    let slot = (l ^ h) & mask;
+    while (this.used[slot] === 1) {
+      if (this.hi[slot] === h && this.lo[slot] === l) return false;
+      slot = (slot + 1) & mask;
+    }
+    this.used[slot] = 1;
+    this.hi[slot] = h;
+    this.lo[slot] = l;
+    this.count++;
+    return true;
+  }
+
+  private grow(): void {
+    const { hi, lo, used } = this;
+    this.hi = new Uint32Array(used.length * 2);
+    this.lo = new Uint32Array(used.length * 2);
+    this.used = new Uint8Array(used.length * 2);
+    this.count = 0;
+    for (let i = 0; i < used.length; i++) if (used[i] === 1) this.insert(hi[i]!, lo[i]!);
+  }
+}
+
+/** Two independent 32-bit FNV-1a variants over the UTF-16 code units, as one 64-bit hash. */
+function hash64(id: string): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  a ^= a >>> 16;
+  a = Math.imul(a, 0x85ebca6b);
+  a ^= a >>> 13;
+  return [a >>> 0, b >>> 0];
+}

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
+import { decodeParquet } from '../../../adapters/parquet/codec';
+import { connectTemporalClient } from '../../../adapters/temporal/client';
+import { queryProgress, startOrAttachBatch } from '../../../adapters/temporal/batch-runs';
+import { STAGES } from '../../../domain/batch';
+import { CURRENT_POINTER_KEY, evaluationHtmlKey, evaluationReportKey, manifestKey, modelKey, readCurrentPointer, readManifest, type ModelManifest } from '../../../domain/model-registry';
+import type { ObjectStore } from '../../../domain/ports';
+import { deserialize } from '../../../recommender/artifact';
+import { loadMovieLens100k } from '../../../recommender/data/movielens';
+import { selectRows, type RatingColumns } from '../../../recommender/types';
+import { activityDeps, createBatchEnvironment, freshRunDate, landRatings, publishMovies, withWorker, type BatchEnvironment } from '../../support/batch';
+import { testConfig } from '../../support/config';
+
+const ml100k = loadMovieLens100k(`${testConfig().movielensDir}/ml-100k`);
+
+function firstRatings(columns: RatingColumns, n: number): RatingColumns {
+  return selectRows(columns, Int32Array.from({ length: Math.min(n, columns.userIds.length) }, (_, i) => i));
+}
+
+async function countItems(env: BatchEnvironment, table: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await env.dynamo.send(new ScanCommand({ TableName: table, Select: 'COUNT', ...(start ? { ExclusiveStartKey: start as never } : {}) }));
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
+}
+
+async function countParquetRows(store: ObjectStore, prefix: string): Promise<number> {
+  let rows = 0;
+  for await (const object of store.list(prefix)) {
+    for await (const _row of decodeParquet((await store.get(object.key))!)) rows++;
+  }
+  return rows;
+}
+
+describe('batch workflow (Temporal, MinIO, DynamoDB Local)', function () {
+  this.timeout(300_000);
+  let client: Client;
+
+  before(async () => {
+    client = await connectTemporalClient(testConfig().temporal);
+  });
+  after(async () => {
+    await client.connection.close();
+  });
+
+  describe('a full run on ml-100k landed in bronze', () => {
+    let env: BatchEnvironment;
+    let runDate: string;
+    let result: Awaited<ReturnType<typeof runBatch>>;
+
+    async function runBatch() {
+      const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
+      const outcome = await handle.result();
+      return { outcome, progress: await queryProgress(handle) };
+    }
+
+    before(async () => {
+      env = await createBatchEnvironment();
+      runDate = await freshRunDate(client);
+      await publishMovies(env.store, 'ml-100k', ml100k.movies);
+      await landRatings(env.store, env.config.s3.bronzePrefix, runDate, ml100k.ratings, { objects: 10 });
+      result = await withWorker(env.config, activityDeps(env), runBatch);
+    });
+    after(() => env.close());
+
+    it('completes every stage and deploys the model', () => {
+      assert.deepEqual(result.outcome.stages.map((s) => s.name), [...STAGES]);
+      assert.equal(result.outcome.stages.at(-1)?.status, 'skipped', 'reload is skipped on request');
+      assert.equal(result.outcome.deployed, true, `gate: ${result.outcome.gate.reasons.join('; ')}`);
+      assert.equal(result.progress.stage, 'completed');
+      assert.ok(result.outcome.metrics['ndcg@10']! > 0);
+    });
+
+    it('writes features for every user and every movie to DynamoDB', async () => {
+      assert.equal(await countItems(env, env.config.dynamodb.userFeaturesTable), 943);
+      assert.equal(await countItems(env, env.config.dynamodb.movieFeaturesTable), 1682);
+      const user = await env.features.getUserFeatures(1);
+      assert.equal(user?.rating_count, 272);
+      assert.equal(user?.run_date, runDate);
+      const movie = await env.features.getMovieFeatures(50);
+      assert.equal(movie?.title, 'Star Wars (1977)');
+      assert.ok(typeof movie?.quality_score === 'number' && movie.quality_score > 0.5);
+    });
+
+    it('writes silver parquet that reads back', async () => {
+      assert.equal(await countParquetRows(env.store, `silver/ratings/dt=${runDate}/`), 100_000);
+      assert.equal(await countParquetRows(env.store, `silver/user_features/dt=${runDate}/`), 943);
+      assert.equal(await countParquetRows(env.store, `silver/movie_features/dt=${runDate}/`), 1682);
+    });
+
+    it('saves a loadable artifact, its manifest, the reports and the deployed pointer', async () => {
+      const version = result.outcome.model_version;
+      const manifest = (await readManifest(env.store, version))!;
+      assert.equal(manifest.data_snapshot.ratings, 100_000);
+      assert.equal(manifest.metrics?.['ndcg@10'], result.outcome.metrics['ndcg@10']);
+      const model = deserialize((await env.store.get(modelKey(version)))!);
+      assert.equal(model.recommend(1, { method: 'hybrid', limit: 5 }).items.length, 5);
+      const report = JSON.parse(new TextDecoder().decode((await env.store.get(evaluationReportKey(version))))) as { series: { role: string }[] };
+      assert.deepEqual(report.series.map((s) => s.role).sort(), ['baseline', 'candidate', 'method', 'method']);
+      const html = new TextDecoder().decode((await env.store.get(evaluationHtmlKey(version))));
+      assert.match(html, /<svg[^>]*aria-label="NDCG@K"/);
+      assert.equal((await readCurrentPointer(env.store))?.version, version);
+    });
+
+    it('attaches to the completed run when started again for the same date', async () => {
+      const { handle, attached } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
+      assert.equal(attached, true);
+      assert.equal((await handle.result()).model_version, result.outcome.model_version);
+    });
+  });
+
+  describe('refusals and the gate', () => {
+    let env: BatchEnvironment;
+    before(async () => {
+      env = await createBatchEnvironment();
+      await publishMovies(env.store, 'ml-100k', ml100k.movies);
+    });
+    after(() => env.close());
+
+    it('fails validation non-retryably with a readable reason on corrupted data', async () => {
+      const runDate = await freshRunDate(client);
+      await landRatings(env.store, env.config.s3.bronzePrefix, runDate, firstRatings(ml100k.ratings, 2000), { objects: 2 });
+      const garbage = Array.from({ length: 500 }, (_, i) => (i % 2 === 0 ? '{"user_id": "x"}' : 'not json')).join('\n');
+      await env.store.put(`${env.config.s3.bronzePrefix}/dt=${runDate}/corrupt.jsonl`, garbage);
+      const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
+      await withWorker(env.config, activityDeps(env), async () => {
+        await assert.rejects(handle.result(), (err: unknown) => {
+          assert.ok(err instanceof WorkflowFailedError);
+          const failure = (err.cause as { cause?: unknown } | undefined)?.cause;
+          assert.ok(failure instanceof ApplicationFailure, 'the activity failure carries an ApplicationFailure');
+          assert.equal(failure.type, 'InvalidBatchData');
+          assert.equal(failure.nonRetryable, true);
+          assert.match(failure.message, /20\.00% of events fail the schema/);
+          return true;
+        });
+      });
+      const report = JSON.parse(new TextDecoder().decode((await env.store.get(`reports/validation/dt=${runDate}.json`)))) as { invalid: number; usable: boolean };
+      assert.equal(report.invalid, 500);
+      assert.equal(report.usable, false);
+    });
+
+    it('does not deploy a model worse than the deployed one, and says why', async () => {
+      const strong: ModelManifest = {
+        version: 'strong-model',
+        created_at: new Date().toISOString(),
+        run_date: '2000-01-01',
+        data_snapshot: { ratings_prefix: 'silver/ratings/dt=2000-01-01/', ratings: 1, users: 1, movies: 1, checksum: 'x' },
+        parameters: {},
+        training: { fit_seconds: 0 },
+        metrics: { 'ndcg@10': 0.95 },
+        artifact: { key: modelKey('strong-model'), bytes: 0, sha256: '' },
+      };
+      await env.store.put(manifestKey('strong-model'), JSON.stringify(strong));
+      await env.store.put(CURRENT_POINTER_KEY, JSON.stringify({ version: 'strong-model', deployed_at: new Date().toISOString(), reason: 'deploy' }));
+      const runDate = await freshRunDate(client);
+      await landRatings(env.store, env.config.s3.bronzePrefix, runDate, firstRatings(ml100k.ratings, 30_000), { objects: 3 });
+      const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
+      const outcome = await withWorker(env.config, activityDeps(env), () => handle.result());
+      assert.equal(outcome.deployed, false);
+      assert.equal(outcome.gate.passed, false);
+      assert.ok(outcome.gate.checks.some((c) => c.name === 'no-regression' && !c.passed));
+      assert.match(outcome.gate.reasons.join('\n'), /deployed strong-model: 0\.9500/);
+      assert.equal((await readCurrentPointer(env.store))?.version, 'strong-model', 'the pointer is untouched');
+      assert.deepEqual(outcome.stages.at(-1), { ...outcome.stages.at(-1), name: 'reloadApi', status: 'skipped' });
+    });
+  });
+});

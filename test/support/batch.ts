@@ -1,0 +1,132 @@
+import { fileURLToPath } from 'node:url';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { batchSettings } from '../../activities/settings';
+import { createDocumentClient, createDynamoClient } from '../../adapters/dynamodb/client';
+import { DynamoFeatureStore } from '../../adapters/dynamodb/feature-store';
+import { ensureFeatureTables } from '../../adapters/dynamodb/tables';
+import { ensureBucket } from '../../adapters/s3/bucket';
+import { createS3Client } from '../../adapters/s3/client';
+import { S3ObjectStore } from '../../adapters/s3/object-store';
+import type { Config } from '../../config';
+import { batchWorkflowId } from '../../domain/batch';
+import { bronzeDatePrefix } from '../../domain/bronze';
+import { publishCatalog } from '../../domain/catalog';
+import type { ModelServer, ObjectStore } from '../../domain/ports';
+import type { RatingColumns } from '../../recommender/types';
+import type { Movie } from '../../recommender/types';
+import { testConfig, uniqueName } from './config';
+import { quietTemporalRuntime } from './temporal';
+
+/**
+ * An isolated batch environment on the real stack: its own bucket, its own DynamoDB tables and its own
+ * task queue, so tests neither see nor disturb each other's data.
+ */
+export async function createBatchEnvironment() {
+  const id = uniqueName('batch').toLowerCase();
+  const overrides = {
+    S3_BUCKET: id,
+    DYNAMODB_TABLE_PREFIX: `${id.replace(/-/g, '_')}_`,
+    TEMPORAL_TASK_QUEUE: id,
+  };
+  const config = testConfig(overrides);
+  const s3 = createS3Client(config.s3);
+  await ensureBucket(s3, config.s3.bucket);
+  const dynamo = createDynamoClient(config.dynamodb);
+  await ensureFeatureTables(dynamo, config.dynamodb);
+  const store = new S3ObjectStore(s3, config.s3.bucket);
+  const features = new DynamoFeatureStore(createDocumentClient(dynamo), {
+    userTable: config.dynamodb.userFeaturesTable,
+    movieTable: config.dynamodb.movieFeaturesTable,
+  });
+  return {
+    config,
+    /** The environment variables a worker process needs to join this environment. */
+    env: overrides,
+    store,
+    features,
+    dynamo,
+    close() {
+      s3.destroy();
+      dynamo.destroy();
+    },
+  };
+}
+
+export type BatchEnvironment = Awaited<ReturnType<typeof createBatchEnvironment>>;
+
+/** No API runs in these tests: runs use `skip_reload`, and a reload attempt would fail loudly. */
+export const noApi: ModelServer = {
+  reload: () => Promise.reject(new Error('no API in this test')),
+  servedVersion: () => Promise.resolve(undefined),
+};
+
+export function activityDeps(env: BatchEnvironment, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
+  return { store: env.store, features: env.features, modelServer: noApi, settings: batchSettings(env.config), ...overrides };
+}
+
+/** Runs `body` while an in-process worker serves the environment's task queue. */
+export async function withWorker<T>(config: Config, deps: ActivityDeps, body: () => Promise<T>): Promise<T> {
+  quietTemporalRuntime();
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      workflowsPath: fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)),
+      activities: createActivities(deps),
+    });
+    return await worker.runUntil(body());
+  } finally {
+    await connection.close();
+  }
+}
+
+export async function publishMovies(store: ObjectStore, dataset: string, movies: Movie[]): Promise<void> {
+  await publishCatalog(
+    store,
+    dataset,
+    movies.map((m) => ({ movie_id: m.movieId, title: m.title, genres: m.genres, ...(m.year !== undefined ? { year: m.year } : {}) })),
+    new Date(),
+  );
+}
+
+/** Writes ratings to a bronze date partition as the consumer does: JSON lines of stored events. */
+export async function landRatings(store: ObjectStore, bronzePrefix: string, date: string, ratings: RatingColumns, options: { objects?: number; idPrefix?: string } = {}): Promise<number> {
+  const objects = options.objects ?? 8;
+  const n = ratings.userIds.length;
+  const per = Math.ceil(n / objects);
+  for (let part = 0; part * per < n; part++) {
+    const lines: string[] = [];
+    for (let k = part * per; k < Math.min(n, (part + 1) * per); k++) {
+      lines.push(
+        JSON.stringify({
+          event_id: `${options.idPrefix ?? 'evt'}-${k}`,
+          user_id: ratings.userIds[k],
+          movie_id: ratings.movieIds[k],
+          rating: ratings.ratings[k],
+          timestamp: new Date(ratings.timestamps[k]! * 1000).toISOString(),
+        }),
+      );
+    }
+    await store.put(`${bronzeDatePrefix(bronzePrefix, date)}test-p0-${String(part).padStart(6, '0')}.jsonl`, `${lines.join('\n')}\n`, 'application/x-ndjson');
+  }
+  return n;
+}
+
+/** A run date with no workflow yet: workflow ids are per date and Temporal keeps their history. */
+export async function freshRunDate(client: Client): Promise<string> {
+  const day = 86_400_000;
+  const start = Date.UTC(2001, 0, 1);
+  for (;;) {
+    const date = new Date(start + Math.floor(Math.random() * 365 * 90) * day).toISOString().slice(0, 10);
+    try {
+      await client.workflow.getHandle(batchWorkflowId(date)).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return date;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The batch worker: config → adapters → createActivities → a Temporal worker on the batch task queue.
+ * SIGINT/SIGTERM let running activities finish (the SDK drains the worker), then the process exits.
+ */
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { batchSettings } from '../activities/settings';
+import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb/client';
+import { DynamoFeatureStore } from '../adapters/dynamodb/feature-store';
+import { HttpModelServer } from '../adapters/http/model-server';
+import { createS3Client } from '../adapters/s3/client';
+import { S3ObjectStore } from '../adapters/s3/object-store';
+import { loadConfigOrExit } from '../config';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const s3 = createS3Client(config.s3);
+  const dynamo = createDynamoClient(config.dynamodb);
+  const activities = createActivities({
+    store: new S3ObjectStore(s3, config.s3.bucket),
+    features: new DynamoFeatureStore(createDocumentClient(dynamo), {
+      userTable: config.dynamodb.userFeaturesTable,
+      movieTable: config.dynamodb.movieFeaturesTable,
+    }),
+    modelServer: new HttpModelServer(config.api.url, config.api.reloadToken),
+    settings: batchSettings(config),
+  });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+      activities,
+    });
+    console.log(`worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
+    await worker.run();
+  } finally {
+    await connection.close();
+    s3.destroy();
+    dynamo.destroy();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});

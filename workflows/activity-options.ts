@@ -1,0 +1,28 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/** Failure types that retrying cannot fix: the data or the input is wrong. */
+export const NON_RETRYABLE = ['InvalidBatchData', 'InvalidInput'];
+
+/** Short calls to S3, DynamoDB or the API: fail fast, retry often. */
+export const ioActivity: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+/**
+ * Long CPU and I/O stages (extract, train, evaluate). They heartbeat their progress; a worker that dies
+ * is noticed when heartbeats stop, and the retry resumes from the last heartbeat's details.
+ */
+export const computeActivity: ActivityOptions = {
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+/** Telling the API to load the new model: keep trying while the API is down or restarting. */
+export const reloadActivity: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 1.5, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
+};

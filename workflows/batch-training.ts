@@ -1,0 +1,81 @@
+import { ApplicationFailure, defineQuery, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import type { BatchActivities } from '../activities';
+import { isRunDate, PROGRESS_QUERY, type BatchInput, type BatchProgress, type BatchResult, type StageName, type StageSummary } from '../domain/batch';
+import { computeActivity, ioActivity, reloadActivity } from './activity-options';
+import { DEPLOYED, MODEL_VERSION, RUN_DATE } from './search-attributes';
+
+const io = proxyActivities<BatchActivities>(ioActivity);
+const compute = proxyActivities<BatchActivities>(computeActivity);
+const reload = proxyActivities<BatchActivities>(reloadActivity);
+
+export const progressQuery = defineQuery<BatchProgress>(PROGRESS_QUERY);
+
+/** Numbers of a stage's summary that operators want to see in the progress query. */
+function numericFields(summary: object): Record<string, number> {
+  return Object.fromEntries(Object.entries(summary).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
+}
+
+/**
+ * The nightly batch: validate → extract features → train → evaluate → deploy behind the gate → reload.
+ * Each stage is an activity; large data moves between them as S3 keys.
+ */
+export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchResult> {
+  if (!isRunDate(input?.run_date)) {
+    throw ApplicationFailure.nonRetryable(`run_date must be a date as YYYY-MM-DD, got ${JSON.stringify(input?.run_date)}`, 'InvalidInput');
+  }
+  const runDate = input.run_date;
+  const stages: StageSummary[] = [];
+  const counts: Record<string, number> = {};
+  let current: StageName | 'completed' = 'validateData';
+
+  setHandler(progressQuery, () => ({
+    run_date: runDate,
+    stage: current,
+    completed_stages: stages.map((s) => s.name),
+    counts: { ...counts },
+  }));
+  upsertSearchAttributes([{ key: RUN_DATE, value: runDate }]);
+  upsertMemo({ run_date: runDate });
+
+  async function stage<T extends object>(name: StageName, run: () => Promise<T>): Promise<T> {
+    current = name;
+    const startedAt = new Date().toISOString();
+    const summary = await run();
+    stages.push({ name, status: 'completed', started_at: startedAt, finished_at: new Date().toISOString(), details: Object.fromEntries(Object.entries(summary)) });
+    Object.assign(counts, numericFields(summary));
+    return summary;
+  }
+
+  await stage('validateData', () => io.validateData({ run_date: runDate }));
+  const extracted = await stage('extractFeatures', () => compute.extractFeatures({ run_date: runDate }));
+  const trained = await stage('trainModel', () => compute.trainModel({ run_date: runDate, ratings_prefix: extracted.ratings_prefix }));
+  upsertSearchAttributes([{ key: MODEL_VERSION, value: trained.model_version }]);
+  upsertMemo({ model_version: trained.model_version });
+
+  const evaluation = await stage('evaluateModel', () =>
+    compute.evaluateModel({ run_date: runDate, model_version: trained.model_version, ratings_prefix: extracted.ratings_prefix }),
+  );
+  const deployment = await stage('deployModel', () =>
+    io.deployModel({ model_version: trained.model_version, evaluation, force: input.force_deploy === true }),
+  );
+  upsertSearchAttributes([{ key: DEPLOYED, value: deployment.deployed }]);
+  upsertMemo({ deployed: deployment.deployed, gate_reasons: deployment.gate.reasons });
+
+  if (deployment.deployed && input.skip_reload !== true) {
+    await stage('reloadApi', () => reload.reloadApi({ model_version: trained.model_version }));
+  } else {
+    const now = new Date().toISOString();
+    const why = deployment.deployed ? 'skip_reload was requested' : 'nothing was deployed';
+    stages.push({ name: 'reloadApi', status: 'skipped', started_at: now, finished_at: now, details: { reason: why } });
+  }
+  current = 'completed';
+
+  return {
+    run_date: runDate,
+    model_version: trained.model_version,
+    deployed: deployment.deployed,
+    metrics: evaluation.metrics,
+    gate: deployment.gate,
+    stages,
+  };
+}

@@ -1,0 +1,2 @@
+/** The worker's workflow bundle entry: every workflow the batch task queue runs. */
+export { batchTrainingWorkflow, progressQuery } from './batch-training';
