@@ -4,7 +4,7 @@ import { evaluationHtmlKey, evaluationReportKey, readCurrentPointer, readManifes
 import type { ObjectStore } from '../domain/ports';
 import type { EvaluationResult, MethodEvaluation } from '../recommender/evaluation/evaluate';
 import { readCatalog } from './catalog';
-import { runJobWithHeartbeats } from './compute/heartbeating-job';
+import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
 import { readSilverRatings } from './silver';
@@ -58,6 +58,10 @@ async function previousSeries(store: ObjectStore, version: string): Promise<Repo
 export function createEvaluateModel(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
   return async function evaluateModel(input: { run_date: string; model_version: string; ratings_prefix: string }): Promise<EvaluationSummary> {
+    return heartbeatWhile(() => ({ phase: 'evaluate', model_version: input.model_version }), () => evaluateVersion(input));
+  };
+
+  async function evaluateVersion(input: { run_date: string; model_version: string; ratings_prefix: string }): Promise<EvaluationSummary> {
     const { store, settings } = deps;
     const manifest = await readManifest(store, input.model_version);
     if (!manifest) throw ApplicationFailure.nonRetryable(`model ${input.model_version} has no manifest`, 'InvalidBatchData');
@@ -111,5 +115,5 @@ export function createEvaluateModel(deps: ActivityDeps) {
       baseline: seriesOf(baseline, BASELINE, 'baseline').metrics,
       ...(previous && deployed ? { previous: { model_version: deployed.version, metrics: previous.metrics } } : {}),
     };
-  };
+  }
 }

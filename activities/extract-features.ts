@@ -6,7 +6,7 @@ import type { FeatureItem } from '../domain/ports';
 import type { MovieFeatures, UserFeatures } from '../recommender/features';
 import { defaultHybridParams } from '../recommender/hybrid';
 import { readCatalog } from './catalog';
-import { runJobWithHeartbeats } from './compute/heartbeating-job';
+import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
 import { readSilverFeatures, silverPrefix, writeSilverFeatures, writeSilverRatings } from './silver';
@@ -38,86 +38,86 @@ export function createExtractFeatures(deps: ActivityDeps) {
     const { store, features, settings } = deps;
     const runDate = input.run_date;
     const checkpoint = activityInfo().heartbeatDetails as ExtractCheckpoint | undefined;
+    // What the periodic heartbeat carries: the phase reached and, once durable, what a retry may skip.
+    let progress: ExtractCheckpoint & { objects?: number; events?: number } = { phase: 'read', objects: 0, events: 0 };
 
-    let users: UserFeatures[];
-    let movies: MovieFeatures[];
-    let counts: NonNullable<ExtractCheckpoint['counts']>;
-    let keys: NonNullable<ExtractCheckpoint['keys']>;
-    if (checkpoint?.counts && checkpoint.keys && checkpoint.phase !== 'read') {
-      // Silver is already written: read the features back instead of reading all of bronze again.
-      ({ users, movies } = await readSilverFeatures(store, runDate));
-      counts = checkpoint.counts;
-      keys = checkpoint.keys;
-    } else {
-      const seen = new HashedIdSet(1 << 16);
-      const latest = new RatingCollector();
-      let eventsRead = 0;
-      let duplicates = 0;
-      let objects = 0;
-      for await (const object of store.list(`${settings.bronzePrefix}/`)) {
-        const date = partitionDate(object.key);
-        if (date === undefined || date > runDate) continue;
-        objects++;
-        for await (const line of store.lines(object.key)) {
-          if (line.trim() === '') continue;
-          let raw: unknown;
-          try {
-            raw = JSON.parse(line);
-          } catch {
-            continue;
+    return heartbeatWhile(() => progress, async () => {
+      let users: UserFeatures[];
+      let movies: MovieFeatures[];
+      let counts: NonNullable<ExtractCheckpoint['counts']>;
+      let keys: NonNullable<ExtractCheckpoint['keys']>;
+      if (checkpoint?.counts && checkpoint.keys && checkpoint.phase !== 'read') {
+        // Silver is already written: read the features back instead of reading all of bronze again.
+        ({ users, movies } = await readSilverFeatures(store, runDate));
+        counts = checkpoint.counts;
+        keys = checkpoint.keys;
+      } else {
+        const seen = new HashedIdSet(1 << 16);
+        const collector = new RatingCollector();
+        let eventsRead = 0;
+        let duplicates = 0;
+        let objects = 0;
+        for await (const object of store.list(`${settings.bronzePrefix}/`)) {
+          const date = partitionDate(object.key);
+          if (date === undefined || date > runDate) continue;
+          objects++;
+          for await (const line of store.lines(object.key)) {
+            if (line.trim() === '') continue;
+            let raw: unknown;
+            try {
+              raw = JSON.parse(line);
+            } catch {
+              continue;
+            }
+            const parsed = parseStoredEvent(raw);
+            if (!parsed.ok) continue;
+            eventsRead++;
+            const event = parsed.event;
+            if (!seen.add(event.event_id)) {
+              duplicates++;
+              continue;
+            }
+            collector.add(event.user_id, event.movie_id, event.rating, Date.parse(event.timestamp) / 1000);
           }
-          const parsed = parseStoredEvent(raw);
-          if (!parsed.ok) continue;
-          eventsRead++;
-          const event = parsed.event;
-          if (!seen.add(event.event_id)) {
-            duplicates++;
-            continue;
-          }
-          latest.add(event.user_id, event.movie_id, event.rating, Date.parse(event.timestamp) / 1000);
+          progress = { phase: 'read', objects, events: eventsRead };
         }
-        heartbeat({ phase: 'read', objects, events: eventsRead });
+        const catalog = toRecommenderMovies(await readCatalog(store));
+        const collected = collector.collected();
+        // The same Bayesian prior as the recommender's rerank, so features and rankings agree.
+        const computed = await runJobWithHeartbeats(
+          'features',
+          { collected, movies: catalog, priorWeight: defaultHybridParams.priorWeight },
+          progress,
+          [collected.userIds.buffer, collected.movieIds.buffer, collected.ratings.buffer, collected.timestamps.buffer] as ArrayBuffer[],
+        );
+        const table = computed.table;
+        ({ users, movies } = computed);
+        await writeSilverRatings(store, runDate, table);
+        const written = await writeSilverFeatures(store, runDate, users, movies);
+        keys = { user_features_key: written.userKey, movie_features_key: written.movieKey };
+        counts = { events_read: eventsRead, duplicates_dropped: duplicates, ratings: table.userIds.length, users: users.length, movies: movies.length };
+        progress = { phase: 'silver-written', counts, keys };
+        heartbeat(progress);
       }
-      const catalog = toRecommenderMovies(await readCatalog(store));
-      const collected = latest.collected();
-      // The same Bayesian prior as the recommender's rerank, so features and rankings agree.
-      const computed = await runJobWithHeartbeats(
-        'features',
-        { collected, movies: catalog, priorWeight: defaultHybridParams.priorWeight },
-        { phase: 'read', objects, events: eventsRead },
-        [collected.userIds.buffer, collected.movieIds.buffer, collected.ratings.buffer, collected.timestamps.buffer] as ArrayBuffer[],
-      );
-      const table = computed.table;
-      ({ users, movies } = computed);
-      await writeSilverRatings(store, runDate, table);
-      const written = await writeSilverFeatures(store, runDate, users, movies);
-      keys = { user_features_key: written.userKey, movie_features_key: written.movieKey };
-      counts = { events_read: eventsRead, duplicates_dropped: duplicates, ratings: table.userIds.length, users: users.length, movies: movies.length };
-      heartbeat({ phase: 'silver-written', counts, keys } satisfies ExtractCheckpoint);
-    }
 
-    const updatedAt = now().toISOString();
-    const usersDone = checkpoint?.phase === 'dynamodb' ? (checkpoint.users_written ?? 0) : 0;
-    const moviesDone = checkpoint?.phase === 'dynamodb' ? (checkpoint.movies_written ?? 0) : 0;
-    const progress: ExtractCheckpoint = { phase: 'dynamodb', counts, keys, users_written: usersDone, movies_written: moviesDone };
-    const asItem = (f: UserFeatures | MovieFeatures): FeatureItem => ({ ...f, run_date: runDate, updated_at: updatedAt });
-    // Items are written in a fixed order, so "the first n are written" is a valid checkpoint.
-    await features.putUserFeatures(users.slice(usersDone).map(asItem), (written) => {
-      progress.users_written = usersDone + written;
-      heartbeat(progress);
-    });
-    progress.users_written = users.length;
-    await features.putMovieFeatures(movies.slice(moviesDone).map(asItem), (written) => {
-      progress.movies_written = moviesDone + written;
-      heartbeat(progress);
-    });
+      const updatedAt = now().toISOString();
+      const usersDone = checkpoint?.phase === 'dynamodb' ? (checkpoint.users_written ?? 0) : 0;
+      const moviesDone = checkpoint?.phase === 'dynamodb' ? (checkpoint.movies_written ?? 0) : 0;
+      const upsert: ExtractCheckpoint = { phase: 'dynamodb', counts, keys, users_written: usersDone, movies_written: moviesDone };
+      progress = upsert;
+      const asItem = (f: UserFeatures | MovieFeatures): FeatureItem => ({ ...f, run_date: runDate, updated_at: updatedAt });
+      // Items are written in a fixed order, so "the first n are written" is a valid checkpoint.
+      await features.putUserFeatures(users.slice(usersDone).map(asItem), (written) => (upsert.users_written = usersDone + written));
+      upsert.users_written = users.length;
+      await features.putMovieFeatures(movies.slice(moviesDone).map(asItem), (written) => (upsert.movies_written = moviesDone + written));
 
-    return {
-      run_date: runDate,
-      ratings_prefix: silverPrefix('ratings', runDate),
-      ...keys,
-      ...counts,
-      dynamodb_items: users.length + movies.length,
-    };
+      return {
+        run_date: runDate,
+        ratings_prefix: silverPrefix('ratings', runDate),
+        ...keys,
+        ...counts,
+        dynamodb_items: users.length + movies.length,
+      };
+    });
   };
 }

@@ -5,7 +5,7 @@ import type { RatingTable } from '../domain/ratings-table';
 import { defaultHybridParams } from '../recommender/hybrid';
 import type { Movie } from '../recommender/types';
 import { readCatalog } from './catalog';
-import { runJobWithHeartbeats } from './compute/heartbeating-job';
+import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
 import { readSilverRatings } from './silver';
@@ -16,7 +16,7 @@ function sha256(bytes: Uint8Array): string {
 }
 
 /** Identifies what a model is fitted on: the ratings, the catalog and the parameters. */
-function snapshotChecksum(table: RatingTable, movies: Movie[]): string {
+export function snapshotChecksum(table: RatingTable, movies: Movie[]): string {
   const hash = createHash('sha256');
   for (const column of [table.userIds, table.movieIds, table.ratings, table.timestamps]) {
     hash.update(new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
@@ -24,6 +24,11 @@ function snapshotChecksum(table: RatingTable, movies: Movie[]): string {
   hash.update(JSON.stringify(movies));
   hash.update(JSON.stringify(defaultHybridParams));
   return hash.digest('hex');
+}
+
+/** The same data, catalog and parameters give the same version, whichever attempt trained it. */
+export function modelVersion(runDate: string, checksum: string): string {
+  return `${runDate}.${checksum.slice(0, 12)}`;
 }
 
 /**
@@ -35,13 +40,17 @@ export function createTrainModel(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
   return async function trainModel(input: { run_date: string; ratings_prefix: string }): Promise<TrainSummary> {
     const { store } = deps;
+    return heartbeatWhile(() => ({ phase: 'train', run_date: input.run_date }), () => train(store, input));
+  };
+
+  async function train(store: ActivityDeps['store'], input: { run_date: string; ratings_prefix: string }): Promise<TrainSummary> {
     const table = await readSilverRatings(store, input.ratings_prefix);
     if (table.userIds.length === 0) {
       throw ApplicationFailure.nonRetryable(`no ratings under ${input.ratings_prefix}: nothing to train on`, 'InvalidBatchData');
     }
     const movies = toRecommenderMovies(await readCatalog(store));
     const checksum = snapshotChecksum(table, movies);
-    const version = `${input.run_date}.${checksum.slice(0, 12)}`;
+    const version = modelVersion(input.run_date, checksum);
     const ratings = table.userIds.length;
 
     const saved = await readManifest(store, version);
@@ -73,5 +82,5 @@ export function createTrainModel(deps: ActivityDeps) {
     // The manifest is written last: its presence means the artifact is complete.
     await writeManifest(store, manifest);
     return { model_version: version, model_key: key, manifest_key: manifestKey(version), artifact_bytes: trained.artifact.length, ratings, users: trained.users, movies: trained.movies };
-  };
+  }
 }

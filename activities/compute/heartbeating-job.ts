@@ -11,7 +11,7 @@ const HEARTBEAT_EVERY_MS = 5_000;
 export async function runJobWithHeartbeats<N extends JobName>(
   job: N,
   input: JobInput<N>,
-  checkpoint: Record<string, unknown>,
+  checkpoint: object,
   transfer: ArrayBuffer[] = [],
 ): Promise<JobOutput<N>> {
   let progress: Record<string, number | string> = {};
@@ -20,6 +20,19 @@ export async function runJobWithHeartbeats<N extends JobName>(
   const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
   try {
     return await runInThread(job, input, { transfer, signal: cancellationSignal(), onProgress: (p) => (progress = p) });
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Heartbeats `details()` every few seconds while `body` runs, so long stretches of I/O (reading bronze,
+ * writing parquet, upserting features) keep the activity alive and carry its latest checkpoint.
+ */
+export async function heartbeatWhile<T>(details: () => unknown, body: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => heartbeat(details()), HEARTBEAT_EVERY_MS);
+  try {
+    return await body();
   } finally {
     clearInterval(timer);
   }

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Client } from '@temporalio/client';
+import { readCatalog } from '../../../activities/catalog';
+import { toRecommenderMovies } from '../../../activities/movies';
+import { modelVersion, snapshotChecksum } from '../../../activities/train-model';
+import { connectTemporalClient } from '../../../adapters/temporal/client';
+import { queryProgress, startOrAttachBatch, type BatchHandle } from '../../../adapters/temporal/batch-runs';
+import type { FeatureItem, FeatureStore, ObjectStore } from '../../../domain/ports';
+import { readManifest } from '../../../domain/model-registry';
+import { latestPerPair } from '../../../domain/ratings-table';
+import { loadMovieLens100k } from '../../../recommender/data/movielens';
+import { selectRows } from '../../../recommender/types';
+import { activityDeps, createBatchEnvironment, freshRunDate, landRatings, publishMovies, withWorker, type BatchEnvironment } from '../../support/batch';
+import { testConfig } from '../../support/config';
+
+const config = testConfig();
+const ml100k = loadMovieLens100k(`${config.movielensDir}/ml-100k`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The attempts each activity type needed, from the workflow's history. */
+async function attemptsByActivity(handle: BatchHandle): Promise<Map<string, number>> {
+  const history = await handle.fetchHistory();
+  const names = new Map<string, string>();
+  const attempts = new Map<string, number>();
+  for (const event of history.events ?? []) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name) names.set(String(event.eventId), scheduled.activityType.name);
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) {
+      const name = names.get(String(started.scheduledEventId)) ?? '?';
+      attempts.set(name, Math.max(attempts.get(name) ?? 0, started.attempt ?? 1));
+    }
+  }
+  return attempts;
+}
+
+function startWorkerProcess(env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    cwd: config.projectRoot,
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr?.resume();
+  return child;
+}
+
+/** Fails the first call of each named operation with a retryable error, then behaves. */
+class FlakyObjectStore implements ObjectStore {
+  readonly injected: string[] = [];
+  constructor(
+    private readonly inner: ObjectStore,
+    private readonly failFirstPutUnder: string[],
+  ) {}
+  put(key: string, body: Uint8Array | string, contentType?: string): Promise<void> {
+    const prefix = this.failFirstPutUnder.find((p) => key.startsWith(p) && !this.injected.includes(p));
+    if (prefix) {
+      this.injected.push(prefix);
+      return Promise.reject(new Error(`injected transient S3 failure writing ${key}`));
+    }
+    return this.inner.put(key, body, contentType);
+  }
+  get = (key: string) => this.inner.get(key);
+  list = (prefix: string) => this.inner.list(prefix);
+  lines = (key: string) => this.inner.lines(key);
+  delete = (key: string) => this.inner.delete(key);
+}
+
+class FlakyFeatureStore implements FeatureStore {
+  injected = 0;
+  constructor(private readonly inner: FeatureStore) {}
+  putUserFeatures(items: FeatureItem[], onBatch?: (written: number) => void): Promise<number> {
+    if (this.injected === 0) {
+      this.injected++;
+      return Promise.reject(new Error('injected transient DynamoDB failure'));
+    }
+    return this.inner.putUserFeatures(items, onBatch);
+  }
+  putMovieFeatures = (items: FeatureItem[], onBatch?: (written: number) => void) => this.inner.putMovieFeatures(items, onBatch);
+  getUserFeatures = (id: number) => this.inner.getUserFeatures(id);
+  getMovieFeatures = (id: number) => this.inner.getMovieFeatures(id);
+}
+
+describe('batch workflow: crashes and transient failures', function () {
+  this.timeout(300_000);
+  let client: Client;
+  let env: BatchEnvironment;
+  const workers: ChildProcess[] = [];
+
+  before(async () => {
+    client = await connectTemporalClient(config.temporal);
+    env = await createBatchEnvironment();
+    await publishMovies(env.store, 'ml-100k', ml100k.movies);
+  });
+  after(async () => {
+    for (const worker of workers) worker.kill('SIGKILL');
+    env.close();
+    await client.connection.close();
+  });
+
+  it('completes with the same outputs after the worker is SIGKILLed during trainModel', async () => {
+    const runDate = await freshRunDate(client);
+    await landRatings(env.store, env.config.s3.bronzePrefix, runDate, ml100k.ratings, { objects: 10 });
+    const first = startWorkerProcess(env.env);
+    workers.push(first);
+    const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
+
+    // Wait until trainModel is running on the first worker, then kill that worker outright.
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      assert.ok(Date.now() < deadline, 'trainModel started within 3 minutes');
+      const progress = await queryProgress(handle).catch(() => undefined);
+      if (progress?.stage === 'trainModel') {
+        const pending = (await handle.describe()).raw.pendingActivities ?? [];
+        if (pending.some((a) => a.activityType?.name === 'trainModel' && a.lastStartedTime)) break;
+      }
+      await sleep(100);
+    }
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+
+    const second = startWorkerProcess(env.env);
+    workers.push(second);
+    const outcome = await handle.result();
+    // The next test runs its own in-process worker on this task queue.
+    second.kill('SIGTERM');
+    await new Promise((resolve) => second.once('exit', resolve));
+
+    assert.equal((await attemptsByActivity(handle)).get('trainModel'), 2, 'trainModel ran again on the new worker');
+    assert.equal(outcome.deployed, true);
+    const catalog = toRecommenderMovies(await readCatalog(env.store));
+    const expected = modelVersion(runDate, snapshotChecksum(latestPerPair(ml100k.ratings).table, catalog));
+    assert.equal(outcome.model_version, expected, 'the version an uninterrupted run derives from the same data');
+    const manifest = await readManifest(env.store, outcome.model_version);
+    assert.equal(manifest?.data_snapshot.ratings, 100_000);
+  });
+
+  it('retries injected transient S3 and DynamoDB failures and succeeds', async () => {
+    const runDate = await freshRunDate(client);
+    const subset = selectRows(ml100k.ratings, Int32Array.from({ length: 30_000 }, (_, i) => i));
+    await landRatings(env.store, env.config.s3.bronzePrefix, runDate, subset, { objects: 3 });
+    const store = new FlakyObjectStore(env.store, ['silver/ratings/', 'models/']);
+    const features = new FlakyFeatureStore(env.features);
+    const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
+    const outcome = await withWorker(env.config, activityDeps(env, { store, features }), () => handle.result());
+
+    assert.deepEqual(store.injected, ['silver/ratings/', 'models/']);
+    assert.equal(features.injected, 1);
+    const attempts = await attemptsByActivity(handle);
+    assert.ok((attempts.get('extractFeatures') ?? 0) >= 2, 'extractFeatures was retried');
+    assert.equal(attempts.get('trainModel'), 2, 'trainModel was retried');
+    assert.equal(outcome.stages.filter((s) => s.status === 'completed').length, 5);
+    assert.equal((await env.features.getUserFeatures(1))?.run_date, runDate);
+  });
+});

@@ -1,0 +1,30 @@
+import type { ObjectStore, StoredObject } from '../../domain/ports';
+
+/** An ObjectStore in memory, for unit tests of logic written against the port. */
+export class MemoryObjectStore implements ObjectStore {
+  readonly objects = new Map<string, Uint8Array>();
+
+  put(key: string, body: Uint8Array | string): Promise<void> {
+    this.objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : body);
+    return Promise.resolve();
+  }
+
+  get(key: string): Promise<Uint8Array | undefined> {
+    return Promise.resolve(this.objects.get(key));
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    for (const key of [...this.objects.keys()].sort()) if (key.startsWith(prefix)) yield { key, size: this.objects.get(key)!.length };
+    await Promise.resolve();
+  }
+
+  async *lines(key: string): AsyncIterable<string> {
+    for (const line of new TextDecoder().decode(this.objects.get(key)).split('\n')) yield line;
+    await Promise.resolve();
+  }
+
+  delete(key: string): Promise<void> {
+    this.objects.delete(key);
+    return Promise.resolve();
+  }
+}

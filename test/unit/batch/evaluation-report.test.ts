@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { renderEvaluationHtml, type EvaluationReport } from '../../../domain/evaluation-report';
+
+const curve = (base: number) => ({ precision: [base, base / 2], recall: [base / 4, base / 3], ndcg: [base, base * 0.9], map: [base / 5, base / 6] });
+
+const report: EvaluationReport = {
+  model_version: '2026-01-01.abc',
+  run_date: '2026-01-01',
+  created_at: '2026-01-01T01:00:00.000Z',
+  protocol: 'stratified (seed 42)',
+  k: 2,
+  ks: [1, 2],
+  data: { ratings: 100_000, users: 943 },
+  series: [
+    { label: 'this model <hybrid>', role: 'candidate', at_k: curve(0.4), metrics: { 'ndcg@2': 0.36 } },
+    { label: 'most-popular baseline', role: 'baseline', at_k: curve(0.2), metrics: { 'ndcg@2': 0.18 } },
+  ],
+};
+
+describe('domain/evaluation-report: the self-contained HTML report', () => {
+  const html = renderEvaluationHtml(report);
+
+  it('draws one chart per curve metric with a line per series', () => {
+    for (const title of ['Precision@K', 'Recall@K', 'NDCG@K']) assert.match(html, new RegExp(`aria-label="${title}"`));
+    assert.equal(html.match(/<polyline/g)?.length, 3 * report.series.length);
+  });
+
+  it('tabulates the metrics and escapes labels', () => {
+    assert.match(html, /<td>this model &#60;hybrid&#62;<\/td><td>0\.3600<\/td>/);
+    assert.match(html, /ratings: 100,000/);
+  });
+
+  it('loads nothing from elsewhere', () => {
+    assert.doesNotMatch(html, /<script|<link|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  });
+});
