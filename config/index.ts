@@ -69,6 +69,7 @@ const envSchema = z.object({
   API_BODY_LIMIT: text.default('1mb'),
   API_URL: url.optional(),
   RELOAD_TOKEN: z.string().min(16, 'must be at least 16 characters').default('movie-rec-local-reload-token'),
+  API_RECOMMENDATION_CACHE_SIZE: nonNegativeInt.default(10_000),
 
   VALIDATION_MAX_INVALID_RATIO: ratio.default(0.05),
   VALIDATION_MAX_UNKNOWN_MOVIE_RATIO: ratio.default(0.05),
@@ -81,6 +82,7 @@ const envSchema = z.object({
   GATE_MAX_REGRESSION: ratio.default(0.02),
   EVALUATION_PROTOCOL: z.enum(['stratified', 'temporal']).default('stratified'),
   EVALUATION_SEED: nonNegativeInt.default(42),
+  EVALUATION_MAX_TEST_USERS: positiveInt.default(5000),
 
   AIRFLOW_PYTHON: text.default('python3'),
   AIRFLOW_VENV: text.default('.venv/airflow'),
@@ -184,6 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       url: e.API_URL ?? `http://${e.API_HOST === '0.0.0.0' ? '127.0.0.1' : e.API_HOST}:${e.API_PORT}`,
       bodyLimit: e.API_BODY_LIMIT,
       reloadToken: e.RELOAD_TOKEN,
+      /** Recommendation answers cached per served model; 0 turns the cache off. */
+      recommendationCacheSize: e.API_RECOMMENDATION_CACHE_SIZE,
     },
     batch: {
       validation: {
@@ -195,7 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         maxVolumeRatio: e.VALIDATION_MAX_VOLUME_RATIO,
       },
       gate: { metric: e.GATE_METRIC, minimum: e.GATE_MINIMUM, maxRegression: e.GATE_MAX_REGRESSION },
-      evaluation: { protocol: e.EVALUATION_PROTOCOL, seed: e.EVALUATION_SEED },
+      evaluation: { protocol: e.EVALUATION_PROTOCOL, seed: e.EVALUATION_SEED, maxTestUsers: e.EVALUATION_MAX_TEST_USERS },
     },
     airflow: {
       python: e.AIRFLOW_PYTHON,

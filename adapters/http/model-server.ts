@@ -26,7 +26,7 @@ export class HttpModelServer implements ModelServer {
     if (response.ok) return;
     const detail = await response.text();
     const message = `POST /reload answered ${response.status}: ${detail.slice(0, 500)}`;
-    if (response.status === 400 || response.status === 401 || response.status === 403 || response.status === 404) throw new ReloadRejectedError(message);
+    if ([400, 401, 403, 404, 422].includes(response.status)) throw new ReloadRejectedError(message);
     throw new Error(message);
   }
 

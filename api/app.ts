@@ -1,0 +1,79 @@
+/**
+ * The Koa application, built from its dependencies so that tests, benchmarks and the entry point wire it
+ * the same way. Middleware order: request context (id + logger), request metrics (sees the final
+ * status), problem+json errors, body parsing, then one router per resource.
+ *
+ * Without `serving` the app is ingest-only (events, health, metrics, OpenAPI): the ingest tests and the
+ * ingest benchmark run it that way.
+ */
+import type Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { EventPublisher } from '../domain/event-publisher';
+import type { RequestState } from './context';
+import { createApiMetrics, requestMetrics } from './metrics';
+import { jsonBodies, problemErrors, requestContext } from './middleware';
+import { eventsRouter } from './routes/events';
+import { healthRouter } from './routes/health';
+import { metricsRouter } from './routes/metrics';
+import { modelsRouter } from './routes/models';
+import { moviesRouter } from './routes/movies';
+import { openApiRouter } from './routes/openapi';
+import { recommendationsRouter } from './routes/recommendations';
+import { usersRouter } from './routes/users';
+import type { ServingDeps } from './serving';
+
+export interface AppDeps {
+  publisher: EventPublisher;
+  logger: Logger;
+  config: {
+    /** Largest request body, e.g. `1mb` (larger gets 413). */
+    bodyLimit: string;
+    maxBatchEvents: number;
+    /** Seconds a client should wait before retrying after a 503. */
+    retryAfterSeconds: number;
+  };
+  /** The recommendation, feature and model routes; absent on an ingest-only app. */
+  serving?: ServingDeps;
+  /** This app's Prometheus registry (a fresh one when absent); never the global registry. */
+  metricsRegistry?: Registry;
+}
+
+const routersByApp = new WeakMap<Koa<RequestState>, Router<RequestState>[]>();
+
+/** Methods no route implements get 405 like the others, not the router's default 501. */
+function methodNotAllowed(): Error {
+  return Object.assign(new Error('Method Not Allowed'), { status: 405, expose: true });
+}
+
+export function createApp(deps: AppDeps): Koa<RequestState> {
+  const registry = deps.metricsRegistry ?? new Registry();
+  const metrics = createApiMetrics(registry, deps.serving?.models);
+  const app = new Koa<RequestState>();
+  app.use(requestContext(deps.logger));
+  app.use(requestMetrics(metrics));
+  app.use(problemErrors());
+  app.use(jsonBodies(deps.config.bodyLimit));
+  const { serving } = deps;
+  const routers = [
+    healthRouter({
+      brokerConnected: () => deps.publisher.isReady(),
+      ...(serving ? { modelLoaded: () => serving.models.current() !== undefined } : {}),
+    }),
+    eventsRouter({ publisher: deps.publisher, maxBatchEvents: deps.config.maxBatchEvents, retryAfterSeconds: deps.config.retryAfterSeconds }),
+    ...(serving ? [recommendationsRouter(serving, metrics), moviesRouter(serving), usersRouter(serving), modelsRouter(serving, metrics)] : []),
+    metricsRouter(registry),
+    openApiRouter(),
+  ];
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: true, notImplemented: methodNotAllowed }));
+  routersByApp.set(app, routers);
+  return app;
+}
+
+/** Every route the app answers, as `METHOD /pattern` pairs (HEAD, implied by GET, left out). */
+export function registeredRoutes(app: Koa<RequestState>): { method: string; path: string }[] {
+  return (routersByApp.get(app) ?? []).flatMap((router) =>
+    router.stack.flatMap((layer) => layer.methods.filter((method) => method !== 'HEAD').map((method) => ({ method, path: String(layer.path) }))),
+  );
+}

@@ -1,0 +1,7 @@
+/** What each request carries beside Koa's own state: its id and a logger bound to it. */
+import type { Logger } from 'pino';
+
+export interface RequestState {
+  requestId: string;
+  log: Logger;
+}
