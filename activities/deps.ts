@@ -6,7 +6,8 @@ export interface BatchSettings {
   bronzePrefix: string;
   validation: ValidationThresholds;
   gate: GateSettings;
-  evaluation: { protocol: 'stratified' | 'temporal'; seed: number };
+  /** `maxTestUsers` bounds the users scored (a seeded sample); the models are fitted on all training data. */
+  evaluation: { protocol: 'stratified' | 'temporal'; seed: number; maxTestUsers: number };
 }
 
 /** Everything the activities touch, injected by the worker (or a test). */

@@ -67,10 +67,10 @@ export function createEvaluateModel(deps: ActivityDeps) {
     if (!manifest) throw ApplicationFailure.nonRetryable(`model ${input.model_version} has no manifest`, 'InvalidBatchData');
     const table = await readSilverRatings(store, input.ratings_prefix);
     const movies = toRecommenderMovies(await readCatalog(store));
-    const { protocol, seed } = settings.evaluation;
+    const { protocol, seed, maxTestUsers } = settings.evaluation;
     const result: EvaluationResult = await runJobWithHeartbeats(
       'evaluate',
-      { table, movies, protocol, seed, ks: KS },
+      { table, movies, protocol, seed, ks: KS, maxTestUsers },
       { phase: 'evaluate', model_version: input.model_version },
       [table.userIds.buffer, table.movieIds.buffer, table.ratings.buffer, table.timestamps.buffer] as ArrayBuffer[],
     );

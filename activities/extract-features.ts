@@ -6,7 +6,7 @@ import type { FeatureItem } from '../domain/ports';
 import type { MovieFeatures, UserFeatures } from '../recommender/features';
 import { defaultHybridParams } from '../recommender/hybrid';
 import { readCatalog } from './catalog';
-import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
+import { heartbeatWhile, runJobWithHeartbeats, throwIfCancelled } from './compute/heartbeating-job';
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
 import { readSilverFeatures, silverPrefix, writeSilverFeatures, writeSilverRatings } from './silver';
@@ -60,6 +60,7 @@ export function createExtractFeatures(deps: ActivityDeps) {
         for await (const object of store.list(`${settings.bronzePrefix}/`)) {
           const date = partitionDate(object.key);
           if (date === undefined || date > runDate) continue;
+          throwIfCancelled();
           objects++;
           for await (const line of store.lines(object.key)) {
             if (line.trim() === '') continue;
@@ -92,6 +93,7 @@ export function createExtractFeatures(deps: ActivityDeps) {
         );
         const table = computed.table;
         ({ users, movies } = computed);
+        throwIfCancelled();
         await writeSilverRatings(store, runDate, table);
         const written = await writeSilverFeatures(store, runDate, users, movies);
         keys = { user_features_key: written.userKey, movie_features_key: written.movieKey };

@@ -4,6 +4,7 @@ import { parseStoredEvent } from '../domain/events';
 import { HashedIdSet } from '../domain/hashed-id-set';
 import { judgeDay, type DayCounts } from '../domain/validation';
 import { readCatalog } from './catalog';
+import { throwIfCancelled } from './compute/heartbeating-job';
 import type { ActivityDeps } from './deps';
 import type { ValidationSummary } from './types';
 
@@ -49,6 +50,7 @@ export function createValidateData(deps: ActivityDeps) {
     const samples: ValidationReport['samples'] = [];
     let objects = 0;
     for await (const object of store.list(bronzeDatePrefix(settings.bronzePrefix, runDate))) {
+      throwIfCancelled();
       objects++;
       let lineNo = 0;
       for await (const line of store.lines(object.key)) {

@@ -6,8 +6,9 @@ The workflow validates the day's data, extracts user and movie features, trains 
 recommender, evaluates it, deploys it behind the quality gate and reloads the API. Temporal runs and
 retries those steps; operators watch and retry them in the Temporal Web UI.
 
-* **batch_training_workflow** starts the workflow `movie-rec-batch-<ds>` on task queue
-  `movie-rec-batch` (or the connection's `task_queue`) and defers until it ends. A retry or rerun of
+* **start_workflow** starts the workflow `movie-rec-batch-<ds>` on task queue `movie-rec-batch` (or
+  the connection's `task_queue`), or attaches to the run that has it, and returns at once.
+* **batch_training_workflow** attaches to that run and defers until it ends. A retry or rerun of
   the date attaches to a running workflow, starts a new one after a failed one, and returns the
   result of a completed one. Its XCom holds `model_version`, `deployed`, `metrics` and `gate`.
   Marking it failed while it waits cancels the workflow.
@@ -53,10 +54,11 @@ with DAG(
 ) as dag:
     batch_id = workflow_id("{{ ds }}")
 
-    TemporalWorkflowOperator(
-        task_id="batch_training_workflow",
-        workflow_id=batch_id,
-        workflow_input={"run_date": "{{ ds }}"},
-    )
-
-    chain(*(WorkflowStageSensor(task_id=task_id_of(stage), workflow_id=batch_id, stage=stage) for stage in STAGES))
+    batch_input = {"run_date": "{{ ds }}"}
+    # Starting first lets the watching tasks run in any order (`airflow dags test` runs them one by one).
+    start = TemporalWorkflowOperator(task_id="start_workflow", workflow_id=batch_id, workflow_input=batch_input, wait_for_completion=False)
+    await_result = TemporalWorkflowOperator(task_id="batch_training_workflow", workflow_id=batch_id, workflow_input=batch_input)
+    stages = [WorkflowStageSensor(task_id=task_id_of(stage), workflow_id=batch_id, stage=stage) for stage in STAGES]
+    start >> await_result
+    start >> stages[0]
+    chain(*stages)

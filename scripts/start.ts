@@ -1,18 +1,165 @@
 /**
- * `npm start`: the main job on the local stack. Today it installs what is missing and brings the
- * services up; the platform processes join it as they are built.
+ * `npm start`: the whole platform on the local stack, end to end.
+ *  1. installs what is missing and brings the services up;
+ *  2. starts the api, the consumer and the worker (logs in .local/logs/);
+ *  3. loads the movie catalog and replays a dataset's ratings through POST /events/batch
+ *     (ml-latest-small when MOVIELENS_DIR has it, synthetic data otherwise);
+ *  4. waits until the consumer has landed them in bronze;
+ *  5. runs today's batch — through Airflow when its environment is set up, otherwise through the
+ *     Temporal client — and waits for it;
+ *  6. prints the URLs and sample recommendations of each method, then keeps serving until Ctrl-C,
+ *     which stops everything it started.
  */
-import { loadConfigOrExit } from '../config';
-import { servicesUp } from './services/manager';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createKafka } from '../adapters/kafka/client';
+import { createS3Client } from '../adapters/s3/client';
+import { S3ObjectStore } from '../adapters/s3/object-store';
+import { connectTemporalClient } from '../adapters/temporal/client';
+import { queryProgress, startOrAttachBatch } from '../adapters/temporal/batch-runs';
+import { failureReason } from '../adapters/temporal/failure';
+import { loadConfigOrExit, type Config } from '../config';
+import { batchWorkflowId, type BatchResult } from '../domain/batch';
+import { publishCatalog } from '../domain/catalog';
+import { evaluationHtmlKey, readCurrentPointer } from '../domain/model-registry';
+import { loadDataset } from '../recommender/data/load';
+import { venvIsCurrent } from './airflow/environment';
+import { runAirflow } from './airflow/run';
+import { waitForConsumerCaughtUp } from './platform/consumer-lag';
+import { startPlatformProcess, waitForHttp, type PlatformProcess } from './platform/processes';
+import { replayRatings } from './platform/replay';
+import { servicesUp, stopServices } from './services/manager';
+
+const SAMPLE_USERS = [1, 42, 314];
+const METHODS = ['user-based', 'item-based', 'hybrid'] as const;
+
+function progressBar(done: number, total: number): string {
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}`;
+}
+
+function chooseDataset(config: Config): string {
+  return existsSync(path.join(config.movielensDir, 'ml-latest-small', 'ratings.csv')) ? 'ml-latest-small' : 'synthetic:1e5';
+}
+
+async function runBatchThroughTemporal(config: Config, runDate: string): Promise<BatchResult> {
+  const client = await connectTemporalClient(config.temporal);
+  try {
+    const { handle, attached } = await startOrAttachBatch(client, config.temporal.taskQueue, { run_date: runDate });
+    console.log(`${attached ? 'Attached to' : 'Started'} workflow ${handle.workflowId}`);
+    let printed = 0;
+    let done = false;
+    const result = handle.result().finally(() => (done = true));
+    while (!done) {
+      const progress = await queryProgress(handle).catch(() => undefined);
+      for (const stage of progress?.completed_stages.slice(printed) ?? []) console.log(`  ✔ ${stage}`);
+      printed = progress?.completed_stages.length ?? printed;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return await result;
+  } catch (err) {
+    throw new Error(`the batch of ${runDate} failed: ${failureReason(err)}`, { cause: err });
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function resultOfRun(config: Config, runDate: string): Promise<BatchResult> {
+  const client = await connectTemporalClient(config.temporal);
+  try {
+    return await client.workflow.getHandle<() => Promise<BatchResult>>(batchWorkflowId(runDate)).result();
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function printRecommendations(config: Config): Promise<void> {
+  const current = (await (await fetch(`${config.api.url}/models/current`)).json()) as { version?: string };
+  console.log(`\nRecommendations served by model ${current.version}:`);
+  for (const userId of SAMPLE_USERS) {
+    for (const method of METHODS) {
+      const response = await fetch(`${config.api.url}/recommendations/${userId}?method=${method}&limit=3`);
+      const body = (await response.json()) as { path?: string; items?: { title: string; score: number; reason: string }[] };
+      console.log(`  user ${userId}, ${method}${body.path ? ` (${body.path})` : ''}:`);
+      for (const item of body.items ?? []) console.log(`    ${item.score.toFixed(3)}  ${item.title} — ${item.reason}`);
+    }
+  }
+}
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  await servicesUp(config);
-  console.log('\nThe local stack is running (stop it with `npm run services:down`).');
-  console.log('Not built yet: the ingest API, the consumer, the batch worker and the end-to-end run.');
+  const startedServices = await servicesUp(config);
+  const processes: PlatformProcess[] = [];
+  let stopping = false;
+  const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping what npm start started…');
+    await Promise.all(processes.map((p) => p.stop()));
+    await stopServices(config, startedServices);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().then(() => process.exit(0)));
+
+  try {
+    const logDir = path.join(config.localDir, 'logs');
+    const env = { ...process.env };
+    for (const [name, entry] of [['api', 'api/main.ts'], ['consumer', 'consumer/main.ts'], ['worker', 'worker/main.ts']] as const) {
+      processes.push(startPlatformProcess({ name, entry, cwd: config.projectRoot, env, logDir }));
+    }
+    await waitForHttp(`${config.api.url}/healthz`, processes[0]!);
+    console.log(`api, consumer and worker started (logs in ${path.relative(config.projectRoot, logDir)}/)`);
+
+    const dataset = chooseDataset(config);
+    const data = loadDataset(dataset, config.movielensDir);
+    const s3 = createS3Client(config.s3);
+    const store = new S3ObjectStore(s3, config.s3.bucket);
+    await publishCatalog(
+      store,
+      dataset,
+      data.movies.map((m) => ({ movie_id: m.movieId, title: m.title, genres: m.genres, ...(m.year !== undefined ? { year: m.year } : {}), ...(m.tags ? { tags: m.tags } : {}) })),
+      new Date(),
+    );
+    console.log(`Catalog of ${dataset}: ${data.movies.length.toLocaleString('en-US')} movies in bronze/catalog/`);
+
+    console.log(`Replaying ${data.ratings.userIds.length.toLocaleString('en-US')} ratings of ${dataset} through POST /events/batch:`);
+    await replayRatings(config.api.url, data.ratings, {
+      idPrefix: dataset,
+      onProgress: (sent, total) => process.stdout.write(`\r  ${progressBar(sent, total)}`),
+    });
+    process.stdout.write('\n');
+    await waitForConsumerCaughtUp(createKafka(config.kafka, 'start'), config.kafka.topic, config.kafka.groupId, {
+      onLag: (lag) => process.stdout.write(`\r  waiting for the consumer to land them in bronze: ${lag.toLocaleString('en-US')} to go   `),
+    });
+    process.stdout.write('\n  all ratings are in bronze\n');
+
+    const runDate = new Date().toISOString().slice(0, 10);
+    let result: BatchResult;
+    if (venvIsCurrent(config)) {
+      console.log(`\nRunning the batch of ${runDate} through Airflow (airflow dags test movie_rec_batch ${runDate}):`);
+      const code = await runAirflow(config, ['dags', 'test', 'movie_rec_batch', runDate]);
+      if (code !== 0) throw new Error(`airflow dags test exited with ${code}`);
+      result = await resultOfRun(config, runDate);
+    } else {
+      console.log(`\nRunning the batch of ${runDate} through the Temporal client (no Airflow environment; \`npm run airflow:setup\` makes one):`);
+      result = await runBatchThroughTemporal(config, runDate);
+    }
+    console.log(`Model ${result.model_version}: ${result.deployed ? 'deployed' : `not deployed (${result.gate.reasons.join('; ')})`}; NDCG@10 ${result.metrics['ndcg@10']?.toFixed(4)}`);
+
+    const pointer = await readCurrentPointer(store);
+    s3.destroy();
+    console.log('\nURLs:');
+    console.log(`  API                ${config.api.url}  (OpenAPI: ${config.api.url}/openapi.json)`);
+    console.log(`  Temporal UI        ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${batchWorkflowId(runDate)}`);
+    console.log(`  MinIO console      ${config.s3.consoleUrl}  (user ${config.s3.accessKeyId})`);
+    if (pointer) console.log(`  evaluation report  ${config.s3.consoleUrl}/browser/${config.s3.bucket}/${encodeURIComponent(evaluationHtmlKey(pointer.version))}`);
+    await printRecommendations(config);
+    console.log('\nThe platform keeps running; Ctrl-C stops what npm start started.');
+  } catch (err) {
+    console.error(`\n${err instanceof Error ? err.message : String(err)}`);
+    await stopAll();
+    process.exit(1);
+  }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+void main();

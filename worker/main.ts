@@ -3,7 +3,7 @@
  * SIGINT/SIGTERM let running activities finish (the SDK drains the worker), then the process exits.
  */
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { batchSettings } from '../activities/settings';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb/client';
@@ -13,8 +13,11 @@ import { createS3Client } from '../adapters/s3/client';
 import { S3ObjectStore } from '../adapters/s3/object-store';
 import { loadConfigOrExit } from '../config';
 
+const TEMPORAL_LOG_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  Runtime.install({ logger: new DefaultLogger(TEMPORAL_LOG_LEVELS[config.logLevel]) });
   const s3 = createS3Client(config.s3);
   const dynamo = createDynamoClient(config.dynamodb);
   const activities = createActivities({

@@ -37,3 +37,9 @@ export async function heartbeatWhile<T>(details: () => unknown, body: () => Prom
     clearInterval(timer);
   }
 }
+
+/** Stops a long loop once the activity is cancelled (Temporal delivers the cancellation through heartbeats). */
+export function throwIfCancelled(): void {
+  const signal = cancellationSignal();
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('the activity was cancelled');
+}

@@ -45,6 +45,7 @@ export interface EvaluateJobInput {
   protocol: 'stratified' | 'temporal';
   seed: number;
   ks: number[];
+  maxTestUsers: number;
   params?: Partial<HybridParams>;
 }
 
@@ -71,7 +72,7 @@ export const jobs = {
 
   evaluate(input: EvaluateJobInput, progress: Progress): { output: EvaluationResult; transfer: ArrayBuffer[] } {
     progress({ step: 'evaluate', protocol: input.protocol });
-    const result = evaluate({ ratings: input.table, movies: input.movies }, { protocol: input.protocol, seed: input.seed, ks: input.ks, ...(input.params ? { params: input.params } : {}) });
+    const result = evaluate({ ratings: input.table, movies: input.movies }, { protocol: input.protocol, seed: input.seed, ks: input.ks, maxTestUsers: input.maxTestUsers, ...(input.params ? { params: input.params } : {}) });
     return { output: result, transfer: [] };
   },
 };

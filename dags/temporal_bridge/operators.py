@@ -25,6 +25,9 @@ class TemporalWorkflowOperator(BaseOperator):
     Idempotent per workflow id: a running workflow is reused (USE_EXISTING), a failed, cancelled,
     terminated or timed-out one is started afresh (ALLOW_DUPLICATE_FAILED_ONLY), and a completed
     one is not run twice: the task attaches to it and returns its result.
+
+    With ``wait_for_completion=False`` the task only starts (or attaches) and returns the ids, so that
+    tasks watching the run can follow it without racing its start.
     """
 
     template_fields: Sequence[str] = ("workflow_id", "workflow_input", "task_queue")
@@ -39,23 +42,27 @@ class TemporalWorkflowOperator(BaseOperator):
         workflow_type: str = WORKFLOW_TYPE,
         task_queue: str | None = None,
         temporal_conn_id: str = TemporalHook.default_conn_name,
+        wait_for_completion: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.workflow_id = workflow_id
+        self.wait_for_completion = wait_for_completion
         self.workflow_input = workflow_input
         self.workflow_type = workflow_type
         self.task_queue = task_queue
         self.temporal_conn_id = temporal_conn_id
         self._started: tuple[TemporalSettings, str] | None = None
 
-    def execute(self, context: Context) -> None:
+    def execute(self, context: Context) -> dict[str, Any] | None:
         settings = TemporalHook(self.temporal_conn_id).get_settings()
         # Recorded before the start call, so that a kill during it still cancels the workflow.
         self._started = (settings, self.workflow_id)
         run_id = asyncio.run(self._start(settings))
         context["ti"].xcom_push(key="workflow_id", value=self.workflow_id)
         context["ti"].xcom_push(key="run_id", value=run_id)
+        if not self.wait_for_completion:
+            return {"workflow_id": self.workflow_id, "run_id": run_id}
         self.defer(
             trigger=WorkflowResultTrigger(conn_id=self.temporal_conn_id, workflow_id=self.workflow_id, run_id=run_id),
             method_name="execute_complete",

@@ -3,6 +3,7 @@ import { HybridRecommender } from '../hybrid';
 import { buildUserItemMatrix } from '../matrix';
 import type { Dataset, RatingColumns } from '../types';
 import { selectRows, toColumns } from '../types';
+import { createRandom, shuffleInPlace } from '../random';
 import { catalogCoverage, mae, mapAtK, ndcgAtK, precisionAtK, recallAtK, rmse } from './metrics';
 import type { Protocol, Split } from './split';
 import { kfoldSplits, stratifiedSplit, temporalSplit } from './split';
@@ -24,6 +25,8 @@ export interface EvaluateOptions {
   runFolds?: number;
   /** stratified / temporal: share of each user's ratings that trains (default 0.75). */
   trainRatio?: number;
+  /** Score at most this many test users, a seeded random sample (large datasets: the fit still uses all training data). */
+  maxTestUsers?: number;
 }
 
 export interface MetricsAtK {
@@ -95,7 +98,7 @@ export function evaluate(dataset: Dataset, options: EvaluateOptions): Evaluation
     const started = performance.now();
     const model = HybridRecommender.fit(buildUserItemMatrix(train), dataset.movies, options.params);
     fitSeconds += (performance.now() - started) / 1000;
-    const byUser = groupByUser(test);
+    const byUser = sampleUsers(groupByUser(test), options.maxTestUsers, seed);
     testUsers += byUser.size;
     testRatings += test.userIds.length;
     const popularOrder = mostPopular(train);
@@ -185,6 +188,14 @@ function scoreRanking(
       coverage: catalogCoverage(lists.map((l) => l.slice(0, k)), catalogSize),
     });
   });
+}
+
+function sampleUsers(byUser: Map<number, number[]>, max: number | undefined, seed: number): Map<number, number[]> {
+  if (max === undefined || byUser.size <= max) return byUser;
+  const ids = Int32Array.from(byUser.keys());
+  shuffleInPlace(ids, createRandom(seed));
+  const chosen = ids.subarray(0, max).sort();
+  return new Map(Array.from(chosen, (id) => [id, byUser.get(id)!]));
 }
 
 function groupByUser(test: RatingColumns): Map<number, number[]> {

@@ -65,7 +65,7 @@ async function waitReady(def: ServiceDefinition, record: PidRecord | undefined, 
  * Brings the stack up: installs what is missing, starts each service that is not running
  * (only that one), waits until each answers and holds what the platform needs, and prints the URLs.
  */
-export async function servicesUp(config: Config, log: Log = console.log): Promise<void> {
+export async function servicesUp(config: Config, log: Log = console.log): Promise<string[]> {
   await installServices(config, log, { reportPresent: false });
   const layout = servicesLayout(config);
   const defs = stackDefinitions(config, layout);
@@ -88,15 +88,22 @@ export async function servicesUp(config: Config, log: Log = console.log): Promis
       const t0 = Date.now();
       await waitReady(def, record, logFile);
       if (started) log(`${def.name}: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      return started;
+      return started ? def.name : undefined;
     }),
   );
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error)?.message ?? r.reason)] : []));
   if (failures.length > 0) throw new Error(failures.join('\n\n'));
-  const startedAny = results.some((r) => r.status === 'fulfilled' && r.value);
-  log(startedAny ? 'The stack is up.' : 'The stack was already up; nothing to do.');
+  const started = results.flatMap((r) => (r.status === 'fulfilled' && r.value !== undefined ? [r.value] : []));
+  log(started.length > 0 ? 'The stack is up.' : 'The stack was already up; nothing to do.');
   log(formatStatus(await servicesStatus(config)));
   for (const def of defs) for (const u of def.urls) log(`  ${u.label.padEnd(18)} ${u.url}`);
+  return started;
+}
+
+/** Stops the named services if `up` started them. */
+export async function stopServices(config: Config, names: string[]): Promise<void> {
+  const layout = servicesLayout(config);
+  await Promise.all(names.map((name) => stopRecorded(layout.runDir, name)));
 }
 
 /** Stops the processes that `up` started (by their recorded pids) and nothing else. */

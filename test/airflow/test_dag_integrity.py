@@ -84,10 +84,11 @@ def test_every_task_retries(dag: DAG) -> None:
 
 
 def test_tasks_and_stage_order(dag: DAG) -> None:
-    assert set(dag.task_ids) == {"batch_training_workflow", *STAGE_TASKS}
+    assert set(dag.task_ids) == {"start_workflow", "batch_training_workflow", *STAGE_TASKS}
     for upstream, downstream in pairwise(STAGE_TASKS):
         assert dag.get_task(upstream).downstream_task_ids == {downstream}
-    assert dag.get_task("batch_training_workflow").upstream_task_ids == set()
+    assert dag.get_task("start_workflow").upstream_task_ids == set()
+    assert dag.get_task("start_workflow").downstream_task_ids == {"batch_training_workflow", STAGE_TASKS[0]}
 
 
 def test_workflow_id_and_input_render_from_the_logical_date(dag: DAG) -> None:

@@ -254,3 +254,18 @@ def test_operator_on_kill_cancels_the_workflow_it_started(use_client: Any) -> No
     started._started = (TemporalSettings(target_host="t:7233"), WORKFLOW_ID)
     started.on_kill()
     assert client.cancelled == [("r-1", "Airflow task killed")]
+
+
+def test_start_only_operator_returns_the_run_without_deferring(use_client: Any) -> None:
+    use_client(FakeClient())
+    pushed: dict[str, Any] = {}
+
+    class TaskInstance:
+        def xcom_push(self, key: str, value: Any) -> None:
+            pushed[key] = value
+
+    start = TemporalWorkflowOperator(
+        task_id="start_workflow", workflow_id=WORKFLOW_ID, workflow_input={"run_date": "2025-03-04"}, wait_for_completion=False
+    )
+    assert start.execute({"ti": TaskInstance()}) == {"workflow_id": WORKFLOW_ID, "run_id": "r-1"}  # type: ignore[arg-type]
+    assert pushed == {"workflow_id": WORKFLOW_ID, "run_id": "r-1"}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Client } from '@temporalio/client';
+import { CancelledFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import { readCatalog } from '../../../activities/catalog';
 import { toRecommenderMovies } from '../../../activities/movies';
 import { modelVersion, snapshotChecksum } from '../../../activities/train-model';
@@ -133,6 +133,29 @@ describe('batch workflow: crashes and transient failures', function () {
     assert.equal(outcome.model_version, expected, 'the version an uninterrupted run derives from the same data');
     const manifest = await readManifest(env.store, outcome.model_version);
     assert.equal(manifest?.data_snapshot.ratings, 100_000);
+  });
+
+  it('stops cleanly when the run is cancelled: the running stage is cancelled and the run ends cancelled', async () => {
+    const runDate = await freshRunDate(client);
+    await landRatings(env.store, env.config.s3.bronzePrefix, runDate, ml100k.ratings, { objects: 10 });
+    const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
+    await withWorker(env.config, activityDeps(env), async () => {
+      const deadline = Date.now() + 120_000;
+      while ((await queryProgress(handle).catch(() => undefined))?.stage !== 'extractFeatures') {
+        assert.ok(Date.now() < deadline, 'extractFeatures started');
+        await sleep(100);
+      }
+      await handle.cancel();
+      await assert.rejects(handle.result(), (err: unknown) => {
+        assert.ok(err instanceof WorkflowFailedError);
+        assert.ok(err.cause instanceof CancelledFailure, `cancelled, not ${String(err.cause)}`);
+        return true;
+      });
+    });
+    assert.equal((await handle.describe()).status.name, 'CANCELLED');
+    const events = (await handle.fetchHistory()).events ?? [];
+    assert.ok(events.some((e) => e.activityTaskCancelRequestedEventAttributes), 'the running activity was asked to stop');
+    assert.ok(!events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainModel'), 'no later stage started');
   });
 
   it('retries injected transient S3 and DynamoDB failures and succeeds', async () => {
