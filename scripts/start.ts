@@ -136,9 +136,10 @@ async function main(): Promise<void> {
     const runDate = new Date().toISOString().slice(0, 10);
     let result: BatchResult;
     if (venvIsCurrent(config)) {
-      console.log(`\nRunning the batch of ${runDate} through Airflow (airflow dags test movie_rec_batch ${runDate}):`);
-      const code = await runAirflow(config, ['dags', 'test', 'movie_rec_batch', runDate]);
-      if (code !== 0) throw new Error(`airflow dags test exited with ${code}`);
+      const airflowLog = path.join(logDir, 'airflow-dags-test.log');
+      console.log(`\nRunning the batch of ${runDate} through Airflow: airflow dags test movie_rec_batch ${runDate} (log: ${path.relative(config.projectRoot, airflowLog)})`);
+      const code = await runAirflow(config, ['dags', 'test', 'movie_rec_batch', runDate], { logFile: airflowLog });
+      if (code !== 0) throw new Error(`airflow dags test exited with ${code}; see ${airflowLog}`);
       result = await resultOfRun(config, runDate);
     } else {
       console.log(`\nRunning the batch of ${runDate} through the Temporal client (no Airflow environment; \`npm run airflow:setup\` makes one):`);
