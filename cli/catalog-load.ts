@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { createS3Client } from '../adapters/s3/client';
 import { S3ObjectStore } from '../adapters/s3/object-store';
 import { loadConfigOrExit } from '../config';
+import { toCatalogMovies } from '../activities/movies';
 import { publishCatalog } from '../domain/catalog';
 import { loadDataset } from '../recommender/data/load';
 
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
     const manifest = await publishCatalog(
       new S3ObjectStore(s3, config.s3.bucket),
       values.dataset,
-      movies.map((m) => ({ movie_id: m.movieId, title: m.title, genres: m.genres, ...(m.year !== undefined ? { year: m.year } : {}), ...(m.tags ? { tags: m.tags } : {}) })),
+      toCatalogMovies(movies),
       new Date(),
     );
     console.log(`catalog: ${manifest.movies} movies of ${manifest.dataset} written to s3://${config.s3.bucket}/bronze/catalog/`);

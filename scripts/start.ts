@@ -20,6 +20,7 @@ import { queryProgress, startOrAttachBatch } from '../adapters/temporal/batch-ru
 import { failureReason } from '../adapters/temporal/failure';
 import { loadConfigOrExit, type Config } from '../config';
 import { batchWorkflowId, type BatchResult } from '../domain/batch';
+import { toCatalogMovies } from '../activities/movies';
 import { publishCatalog } from '../domain/catalog';
 import { evaluationHtmlKey, readCurrentPointer } from '../domain/model-registry';
 import { loadDataset } from '../recommender/data/load';
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
     await publishCatalog(
       store,
       dataset,
-      data.movies.map((m) => ({ movie_id: m.movieId, title: m.title, genres: m.genres, ...(m.year !== undefined ? { year: m.year } : {}), ...(m.tags ? { tags: m.tags } : {}) })),
+      toCatalogMovies(data.movies),
       new Date(),
     );
     console.log(`Catalog of ${dataset}: ${data.movies.length.toLocaleString('en-US')} movies in bronze/catalog/`);

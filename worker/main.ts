@@ -2,8 +2,7 @@
  * The batch worker: config → adapters → createActivities → a Temporal worker on the batch task queue.
  * SIGINT/SIGTERM let running activities finish (the SDK drains the worker), then the process exits.
  */
-import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { batchSettings } from '../activities/settings';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb/client';
@@ -12,6 +11,7 @@ import { HttpModelServer } from '../adapters/http/model-server';
 import { createS3Client } from '../adapters/s3/client';
 import { S3ObjectStore } from '../adapters/s3/object-store';
 import { loadConfigOrExit } from '../config';
+import { createBatchWorker } from './batch-worker';
 
 const TEMPORAL_LOG_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
 
@@ -31,13 +31,7 @@ async function main(): Promise<void> {
   });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
-    const worker = await Worker.create({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
-      activities,
-    });
+    const worker = await createBatchWorker(connection, config.temporal, activities);
     console.log(`worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
     await worker.run();
   } finally {

@@ -1,7 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { toCatalogMovies } from '../../activities/movies';
 import { batchSettings } from '../../activities/settings';
 import { createDocumentClient, createDynamoClient } from '../../adapters/dynamodb/client';
 import { DynamoFeatureStore } from '../../adapters/dynamodb/feature-store';
@@ -16,6 +16,7 @@ import { publishCatalog } from '../../domain/catalog';
 import type { ModelServer, ObjectStore } from '../../domain/ports';
 import type { RatingColumns } from '../../recommender/types';
 import type { Movie } from '../../recommender/types';
+import { createBatchWorker } from '../../worker/batch-worker';
 import { testConfig, uniqueName } from './config';
 import { quietTemporalRuntime } from './temporal';
 
@@ -71,13 +72,7 @@ export async function withWorker<T>(config: Config, deps: ActivityDeps, body: ()
   quietTemporalRuntime();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
-    const worker = await Worker.create({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      workflowsPath: fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)),
-      activities: createActivities(deps),
-    });
+    const worker = await createBatchWorker(connection, config.temporal, createActivities(deps));
     return await worker.runUntil(body());
   } finally {
     await connection.close();
@@ -85,12 +80,7 @@ export async function withWorker<T>(config: Config, deps: ActivityDeps, body: ()
 }
 
 export async function publishMovies(store: ObjectStore, dataset: string, movies: Movie[]): Promise<void> {
-  await publishCatalog(
-    store,
-    dataset,
-    movies.map((m) => ({ movie_id: m.movieId, title: m.title, genres: m.genres, ...(m.year !== undefined ? { year: m.year } : {}) })),
-    new Date(),
-  );
+  await publishCatalog(store, dataset, toCatalogMovies(movies), new Date());
 }
 
 /** Writes ratings to a bronze date partition as the consumer does: JSON lines of stored events. */

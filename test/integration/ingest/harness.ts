@@ -1,6 +1,4 @@
 /** Shared wiring of the ingest integration tests: an isolated topic/group/prefix per test, the API on an ephemeral port, bronze readers. */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import type { Config } from '../../../config';
@@ -10,6 +8,7 @@ import { CoalescingPublisher } from '../../../adapters/kafka/coalescing-producer
 import { ensureTopics } from '../../../adapters/kafka/topics';
 import { createApp } from '../../../api/app';
 import { testConfig, uniqueName } from '../../support/config';
+import { listenOnLoopback } from '../../support/http';
 
 export const silentLogger = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -55,16 +54,12 @@ export async function startApi(config: Config): Promise<RunningApi> {
     ackTimeoutMs: config.kafka.ackTimeoutMs,
   });
   const app = createApp({ publisher, logger: silentLogger, config: { bodyLimit: config.api.bodyLimit, maxBatchEvents: 1000, retryAfterSeconds: 1 } });
-  const handle = app.callback();
-  const server = http.createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await listenOnLoopback(app);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     publisher,
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       await publisher.close();
     },
   };

@@ -5,8 +5,6 @@
  * Ingest is not what these tests are about: the publisher is an always-acknowledging stub.
  */
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -21,6 +19,7 @@ import { HybridRecommender } from '../../../recommender/hybrid';
 import { buildUserItemMatrix } from '../../../recommender/matrix';
 import { selectRows } from '../../../recommender/types';
 import type { Config } from '../../../config';
+import { listenOnLoopback } from '../../support/http';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -97,18 +96,12 @@ export async function startServingApi(store: ObjectStore, features: FeatureStore
     serving: { models, features, reloadToken: RELOAD_TOKEN, recommendationCacheSize: 10_000 },
     metricsRegistry: registry,
   });
-  const handle = app.callback();
-  const server = http.createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await listenOnLoopback(app);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     models,
     registry,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 }
 
