@@ -1,7 +1,7 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import { parseStoredEvent } from '../domain/events';
 import { HashedIdSet } from '../domain/hashed-id-set';
-import { RatingCollector } from '../domain/ratings-table';
+import { RatingCollector } from '../recommender/ratings-table';
 import type { FeatureItem } from '../domain/ports';
 import type { MovieFeatures, UserFeatures } from '../recommender/features';
 import { defaultHybridParams } from '../recommender/hybrid';

@@ -1,5 +1,5 @@
 import type { ObjectStore } from '../domain/ports';
-import { RatingCollector, latestPerPair, type RatingTable } from '../domain/ratings-table';
+import { RatingCollector, latestPerPair, type RatingTable } from '../recommender/ratings-table';
 import type { MovieFeatures, UserFeatures } from '../recommender/features';
 import { decodeParquet, encodeParquet, type ParquetSchemaDefinition } from '../adapters/parquet/codec';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { manifestKey, modelKey, readManifest, writeManifest, type ModelManifest } from '../domain/model-registry';
-import type { RatingTable } from '../domain/ratings-table';
+import type { RatingTable } from '../recommender/ratings-table';
 import { defaultHybridParams } from '../recommender/hybrid';
 import type { Movie } from '../recommender/types';
 import { readCatalog } from './catalog';

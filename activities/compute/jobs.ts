@@ -1,4 +1,4 @@
-import { latestPerPair, type RatingTable } from '../../domain/ratings-table';
+import { latestPerPair, type RatingTable } from '../../recommender/ratings-table';
 import { serialize } from '../../recommender/artifact';
 import { evaluate, type EvaluationResult } from '../../recommender/evaluation/evaluate';
 import { computeFeatures, type MovieFeatures, type UserFeatures } from '../../recommender/features';

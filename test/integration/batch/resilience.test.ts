@@ -8,7 +8,7 @@ import { connectTemporalClient } from '../../../adapters/temporal/client';
 import { queryProgress, startOrAttachBatch, type BatchHandle } from '../../../adapters/temporal/batch-runs';
 import type { FeatureItem, FeatureStore, ObjectStore } from '../../../domain/ports';
 import { readManifest } from '../../../domain/model-registry';
-import { latestPerPair } from '../../../domain/ratings-table';
+import { latestPerPair } from '../../../recommender/ratings-table';
 import { loadMovieLens100k } from '../../../recommender/data/movielens';
 import { selectRows } from '../../../recommender/types';
 import { activityDeps, createBatchEnvironment, freshRunDate, landRatings, publishMovies, withWorker, type BatchEnvironment } from '../../support/batch';

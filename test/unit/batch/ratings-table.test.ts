@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { RatingCollector, latestPerPair } from '../../../domain/ratings-table';
+import { RatingCollector, latestPerPair } from '../../../recommender/ratings-table';
 
 describe('domain/ratings-table: the latest rating per (user, movie) wins', () => {
   it('keeps the rating with the greatest timestamp, and the one read last among equal timestamps', () => {

@@ -3,13 +3,10 @@
  * rating wins — the one with the greatest event timestamp, and among equal timestamps the one read last.
  */
 
-export interface RatingTable {
-  userIds: Int32Array;
-  movieIds: Int32Array;
-  ratings: Float32Array;
-  /** Epoch seconds. */
-  timestamps: Float64Array;
-}
+import { selectRows, type RatingColumns } from './types';
+
+/** Ratings in columnar form; timestamps in epoch seconds. */
+export type RatingTable = RatingColumns;
 
 /** Collects ratings as they are read; grows by doubling. */
 export class RatingCollector {
@@ -72,18 +69,6 @@ export function latestPerPair(input: RatingTable): { table: RatingTable; replace
     const next = k + 1 < n ? order[k + 1]! : -1;
     if (next === -1 || users[next] !== users[i] || movies[next] !== movies[i]) order[kept++] = i;
   }
-  const table: RatingTable = {
-    userIds: new Int32Array(kept),
-    movieIds: new Int32Array(kept),
-    ratings: new Float32Array(kept),
-    timestamps: new Float64Array(kept),
-  };
-  for (let k = 0; k < kept; k++) {
-    const i = order[k]!;
-    table.userIds[k] = users[i]!;
-    table.movieIds[k] = movies[i]!;
-    table.ratings[k] = input.ratings[i]!;
-    table.timestamps[k] = times[i]!;
-  }
+  const table = selectRows(input, order.subarray(0, kept));
   return { table, replaced: n - kept };
 }
