@@ -6,7 +6,7 @@ import { selectRows, toColumns } from '../types';
 import { createRandom, shuffleInPlace } from '../random';
 import { catalogCoverage, mae, mapAtK, ndcgAtK, precisionAtK, recallAtK, rmse } from './metrics';
 import type { Protocol, Split } from './split';
-import { kfoldSplits, stratifiedSplit, temporalSplit } from './split';
+import { kfoldSplits, positionsByUser, stratifiedSplit, temporalSplit } from './split';
 
 export type EvaluatedMethod = Method | 'most-popular';
 export const evaluatedMethods: readonly EvaluatedMethod[] = ['user-based', 'item-based', 'hybrid', 'most-popular'];
@@ -199,14 +199,7 @@ function sampleUsers(byUser: Map<number, number[]>, max: number | undefined, see
 }
 
 function groupByUser(test: RatingColumns): Map<number, number[]> {
-  const byUser = new Map<number, number[]>();
-  for (let p = 0; p < test.userIds.length; p++) {
-    const id = test.userIds[p]!;
-    const list = byUser.get(id);
-    if (list) list.push(p);
-    else byUser.set(id, [p]);
-  }
-  return new Map([...byUser].sort((x, y) => x[0] - y[0]));
+  return new Map([...positionsByUser(test)].sort((x, y) => x[0] - y[0]));
 }
 
 /** The most-popular baseline: movies by number of training ratings (ties: smaller id). */

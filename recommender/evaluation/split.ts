@@ -10,7 +10,8 @@ export interface Split {
   test: Int32Array;
 }
 
-function positionsByUser(columns: RatingColumns): Map<number, number[]> {
+/** Each user's row positions, in row order. */
+export function positionsByUser(columns: RatingColumns): Map<number, number[]> {
   const byUser = new Map<number, number[]>();
   for (let p = 0; p < columns.userIds.length; p++) {
     const id = columns.userIds[p]!;
