@@ -24,7 +24,7 @@ import type { Movie } from './types';
  * the content similarity (dense or top-K lists), and the catalog as UTF-8 JSON. The movie → users
  * index, quality scores and scratch buffers are rebuilt on load (linear time).
  */
-export const artifactFormatVersion = 1;
+export const artifactFormatVersion = 2;
 const magic = 'MRMB';
 const prefixLength = 24;
 

@@ -3,8 +3,8 @@ import type { Movie } from './types';
 import { topK } from './top-k';
 
 /**
- * Content-based side (SPEC §2.7): every movie is a TF-IDF vector over its metadata (genres, a
- * release-year bucket, tags where present), L2-normalised; movie-movie cosine similarity is
+ * Content-based side (SPEC §2.7): every movie is a TF-IDF vector over its metadata (genres, the
+ * release year at several widths, tags where present), L2-normalised; movie-movie cosine similarity is
  * precomputed at init. Small catalogs keep the dense matrix (computed with ml-matrix); larger ones
  * keep each movie's top-K neighbours, because a dense n×n matrix grows as n² (10k movies = 400 MB).
  */
@@ -13,11 +13,16 @@ export interface ContentParams {
   denseMaxMovies: number;
   /** Neighbours kept per movie above that size. */
   neighboursPerMovie: number;
-  /** Width of the release-year bucket, in years. */
-  yearBucket: number;
+  /**
+   * Release-year bucket widths, in years, one feature each: with [1, 5, 10] films of the same year
+   * share three features, of neighbouring years one or two.
+   */
+  yearWidths: number[];
+  /** Scales the year features' weights: with several widths they would otherwise outweigh the genres. */
+  yearWeight: number;
 }
 
-export const defaultContentParams: ContentParams = { denseMaxMovies: 5000, neighboursPerMovie: 100, yearBucket: 5 };
+export const defaultContentParams: ContentParams = { denseMaxMovies: 5000, neighboursPerMovie: 100, yearWidths: [1, 5, 10], yearWeight: 0.5 };
 
 /** The precomputed similarities: dense (n×n, row-major) or per-movie neighbour lists sorted best first. */
 export type ContentSimilarity =
@@ -25,18 +30,20 @@ export type ContentSimilarity =
   | { kind: 'top-k'; n: number; ptr: Int32Array; idx: Int32Array; sim: Float32Array };
 
 /** Sparse TF-IDF rows: feature ids and weights per movie, rows L2-normalised. */
-interface FeatureRows {
+export interface FeatureRows {
   ptr: Int32Array;
   feature: Int32Array;
   weight: Float64Array;
   numFeatures: number;
 }
 
-function movieFeatures(movie: Movie | undefined, yearBucket: number): Map<string, number> {
+function movieFeatures(movie: Movie | undefined, yearWidths: number[]): Map<string, number> {
   const features = new Map<string, number>();
   if (!movie) return features;
   for (const genre of movie.genres) features.set(`genre:${genre.toLowerCase()}`, 1);
-  if (movie.year !== undefined) features.set(`year:${Math.floor(movie.year / yearBucket) * yearBucket}`, 1);
+  if (movie.year !== undefined) {
+    for (const width of yearWidths) features.set(`year${width}:${Math.floor(movie.year / width) * width}`, 1);
+  }
   for (const tag of movie.tags ?? []) {
     const key = `tag:${tag.trim().toLowerCase()}`;
     features.set(key, (features.get(key) ?? 0) + 1);
@@ -44,10 +51,10 @@ function movieFeatures(movie: Movie | undefined, yearBucket: number): Map<string
   return features;
 }
 
-/** TF-IDF with tf = 1 + log(count) and idf = log(n / df), each row scaled to unit length. */
-export function featureRows(movies: (Movie | undefined)[], yearBucket: number): FeatureRows {
+/** TF-IDF with tf = 1 + log(count) and idf = log(n / df) (year features × yearWeight), each row scaled to unit length. */
+export function featureRows(movies: (Movie | undefined)[], { yearWidths, yearWeight }: Pick<ContentParams, 'yearWidths' | 'yearWeight'>): FeatureRows {
   const n = movies.length;
-  const perMovie = movies.map((m) => movieFeatures(m, yearBucket));
+  const perMovie = movies.map((m) => movieFeatures(m, yearWidths));
   const featureIds = new Map<string, number>();
   const df: number[] = [];
   for (const features of perMovie) {
@@ -72,7 +79,7 @@ export function featureRows(movies: (Movie | undefined)[], yearBucket: number): 
     const start = k;
     for (const [key, count] of features) {
       const id = featureIds.get(key)!;
-      const w = (1 + Math.log(count)) * Math.log(n / df[id]!);
+      const w = (1 + Math.log(count)) * Math.log(n / df[id]!) * (key.startsWith('year') ? yearWeight : 1);
       feature[k] = id;
       weight[k] = w;
       norm += w * w;
@@ -86,7 +93,7 @@ export function featureRows(movies: (Movie | undefined)[], yearBucket: number): 
 }
 
 export function computeContentSimilarity(movies: (Movie | undefined)[], params: ContentParams): ContentSimilarity {
-  const rows = featureRows(movies, params.yearBucket);
+  const rows = featureRows(movies, params);
   const n = movies.length;
   if (n <= params.denseMaxMovies) {
     const x = new Matrix(n, Math.max(1, rows.numFeatures));
@@ -163,4 +170,35 @@ export function forEachSimilar(similarity: ContentSimilarity, i: number, visit: 
   } else {
     for (let q = similarity.ptr[i]!; q < similarity.ptr[i + 1]!; q++) visit(similarity.idx[q]!, similarity.sim[q]!);
   }
+}
+
+/**
+ * A taste profile: Σ_j w_j·v_j over movies j with weights w_j (the rows are unit vectors). Returns
+ * its length; `profile` (numFeatures long, all zero on entry) holds the vector.
+ */
+export function accumulateProfile(rows: FeatureRows, movies: ArrayLike<number>, weights: ArrayLike<number>, profile: Float64Array): number {
+  for (let t = 0; t < movies.length; t++) {
+    const j = movies[t]!;
+    const w = weights[t]!;
+    if (w === 0) continue;
+    for (let q = rows.ptr[j]!; q < rows.ptr[j + 1]!; q++) profile[rows.feature[q]!]! += w * rows.weight[q]!;
+  }
+  let norm = 0;
+  for (const x of profile) norm += x * x;
+  return Math.sqrt(norm);
+}
+
+/** cos(profile, v_i), given the profile and its length (> 0). */
+export function profileCosine(rows: FeatureRows, profile: Float64Array, norm: number, i: number): number {
+  let dot = 0;
+  for (let q = rows.ptr[i]!; q < rows.ptr[i + 1]!; q++) dot += profile[rows.feature[q]!]! * rows.weight[q]!;
+  return dot / norm;
+}
+
+/** cos(profile, v_i) for every movie i (0 for an empty profile). */
+export function profileCosines(rows: FeatureRows, profile: Float64Array, norm: number, n: number): Float32Array {
+  const cosines = new Float32Array(n);
+  if (norm === 0) return cosines;
+  for (let i = 0; i < n; i++) cosines[i] = profileCosine(rows, profile, norm, i);
+  return cosines;
 }

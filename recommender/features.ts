@@ -34,7 +34,7 @@ export interface MovieFeatures {
   rating_mean?: number;
   /** The rating mean shrunk toward the global mean by `priorWeight` pseudo-ratings. */
   bayesian_mean: number;
-  /** log(1 + n) / log(1 + max n), in [0, 1]. */
+  /** n / max n, in [0, 1]. */
   popularity: number;
   /** 0.4 · popularity + 0.6 · (Bayesian mean scaled to [0, 1]). */
   quality_score: number;

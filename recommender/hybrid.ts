@@ -1,7 +1,7 @@
 import type { BaselineParams, Baselines } from './baseline';
 import { defaultBaselineParams, fitBaselines, ratingScale } from './baseline';
-import type { ContentParams, ContentSimilarity } from './content';
-import { computeContentSimilarity, defaultContentParams, forEachSimilar } from './content';
+import type { ContentParams, ContentSimilarity, FeatureRows } from './content';
+import { accumulateProfile, computeContentSimilarity, defaultContentParams, featureRows, forEachSimilar, profileCosine, profileCosines } from './content';
 import { UnknownMovieError } from './errors';
 import type { UserItemMatrix } from './matrix';
 import { withExtraMovies } from './matrix';
@@ -38,7 +38,7 @@ export const defaultHybridParams: HybridParams = {
   userCf: defaultUserCfParams,
   content: defaultContentParams,
   baseline: defaultBaselineParams,
-  hybridUserWeight: 0.8,
+  hybridUserWeight: 0.6,
   candidatePool: 100,
   minCandidateRatings: 30,
   minUserRatings: 5,
@@ -87,6 +87,8 @@ export interface ModelState {
 interface Recall {
   items: Int32Array;
   recall: Float64Array;
+  /** The recall is already a [0,1] score on a scale shared by all users; otherwise min-max within the pool. */
+  absolute: boolean;
   reason(position: number): string;
 }
 
@@ -118,6 +120,10 @@ export class HybridRecommender {
   readonly quality: QualityScores;
   readonly scale: { min: number; max: number };
   private readonly cf: UserBasedCF;
+  private readonly contentRows: FeatureRows;
+  /** cos(audience taste, movie): how well each movie matches what everybody rated highly. */
+  private readonly audienceCosine: Float32Array;
+  private readonly profile: Float64Array;
   private readonly seen: Uint8Array;
   private readonly acc: Float64Array;
   private readonly best: Float64Array;
@@ -151,6 +157,9 @@ export class HybridRecommender {
     this.contentPart = new Float64Array(n);
     this.userPosition = new Int32Array(n);
     this.contentPosition = new Int32Array(n);
+    this.contentRows = featureRows(state.catalog, state.params.content);
+    this.profile = new Float64Array(this.contentRows.numFeatures);
+    this.audienceCosine = this.computeAudienceCosine();
   }
 
   /** Fits both models: the CF keeps the matrix (plus baselines), the content side precomputes similarity. */
@@ -209,12 +218,12 @@ export class HybridRecommender {
       let recall: Recall;
       if (rated < this.params.minUserRatings) {
         path = 'content-from-few-ratings';
-        recall = this.contentRecall(u, true);
+        recall = this.contentRecall(u);
       } else if (method === 'user-based') {
         recall = this.userRecall(u);
-        if (recall.items.length === 0) recall = this.contentRecall(u, false);
+        if (recall.items.length === 0) recall = this.contentRecall(u);
       } else if (method === 'item-based') {
-        recall = this.contentRecall(u, false);
+        recall = this.contentRecall(u);
       } else {
         recall = this.hybridRecall(u);
       }
@@ -259,37 +268,42 @@ export class HybridRecommender {
     return {
       items: candidates.items,
       recall: candidates.recall,
+      absolute: false,
       reason: (c) => `similar users rated it ${candidates.evidence[c]!.toFixed(1)}`,
     };
   }
 
   /**
-   * Content recall: movies similar to the ones the user rated at or above their own mean (all of them
-   * when `allRatings`), each weighted by its rating: recall(c) = Σ_j r_uj·sim(j,c) / Σ_j r_uj.
+   * Content recall: how much better a movie matches the user's taste than the audience's.
+   *   taste(u) = Σ_j (r_uj − r_min)·v_j over the movies u rated (a bottom rating adds nothing),
+   *   lift(c)  = cos(taste(u), v_c) − cos(taste(everyone), v_c) ∈ [−1, 1],   recall(c) = (1 + lift(c)) / 2.
+   * The candidates are the movies the precomputed similarities link to the ones the user rated above the
+   * minimum; the cosines are computed exactly from the movie vectors, so kept top-K neighbour lists do
+   * not bias them. Without the audience term the genres everybody watches (drama, comedy) would
+   * outweigh what sets this user apart; the score is on an absolute scale, so a user whose taste is the
+   * audience's gets flat recall and the quality decides.
    */
-  private contentRecall(u: number, allRatings: boolean): Recall {
+  private contentRecall(u: number): Recall {
     const { rowPtr, colIdx, values } = this.matrix;
-    const { acc, best, bestSource, mark, touched, seen } = this;
-    let mean = 0;
-    for (let k = rowPtr[u]!; k < rowPtr[u + 1]!; k++) mean += values[k]!;
-    mean /= rowPtr[u + 1]! - rowPtr[u]!;
+    const { best, bestSource, mark, touched, seen, profile } = this;
+    const start = rowPtr[u]!;
+    const weights = new Float64Array(rowPtr[u + 1]! - start);
+    for (let k = start; k < rowPtr[u + 1]!; k++) weights[k - start] = values[k]! - this.scale.min;
+    const norm = accumulateProfile(this.contentRows, colIdx.subarray(start, rowPtr[u + 1]), weights, profile);
+    if (norm === 0) return { items: new Int32Array(0), recall: new Float64Array(0), absolute: true, reason: () => '' };
     let count = 0;
-    let totalWeight = 0;
-    for (let k = rowPtr[u]!; k < rowPtr[u + 1]!; k++) {
-      const r = values[k]!;
-      if (!allRatings && r < mean) continue;
+    for (let k = start; k < rowPtr[u + 1]!; k++) {
+      const w = weights[k - start]!;
+      if (w === 0) continue;
       const j = colIdx[k]!;
-      totalWeight += r;
       forEachSimilar(this.content, j, (c, s) => {
         if (seen[c]) return;
         if (mark[c] === 0) {
           mark[c] = 1;
           touched[count++] = c;
         }
-        const contribution = r * s;
-        acc[c]! += contribution;
-        if (contribution > best[c]!) {
-          best[c] = contribution;
+        if (w * s > best[c]!) {
+          best[c] = w * s;
           bestSource[c] = j;
         }
       });
@@ -299,19 +313,34 @@ export class HybridRecommender {
     const source = new Int32Array(count);
     for (let c = 0; c < count; c++) {
       const i = items[c]!;
-      recall[c] = totalWeight > 0 ? acc[i]! / totalWeight : 0;
+      const lift = profileCosine(this.contentRows, profile, norm, i) - this.audienceCosine[i]!;
+      recall[c] = Math.min(1, Math.max(0, (1 + lift) / 2));
       source[c] = bestSource[i]!;
-      acc[i] = 0;
       best[i] = 0;
       mark[i] = 0;
     }
-    return { items, recall, reason: (c) => `because you liked ${displayTitle(this.catalog[source[c]!]!)}` };
+    profile.fill(0);
+    return { items, recall, absolute: true, reason: (c) => `because you liked ${displayTitle(this.catalog[source[c]!]!)}` };
+  }
+
+  /** The audience's taste: every movie's vector weighted by the sum of its ratings above the scale's minimum. */
+  private computeAudienceCosine(): Float32Array {
+    const { numMovies, colPtr, colValues } = this.matrix;
+    const weights = new Float64Array(numMovies);
+    for (let i = 0; i < numMovies; i++) {
+      for (let k = colPtr[i]!; k < colPtr[i + 1]!; k++) weights[i]! += colValues[k]! - this.scale.min;
+    }
+    const movies = Int32Array.from({ length: numMovies }, (_, i) => i);
+    const norm = accumulateProfile(this.contentRows, movies, weights, this.profile);
+    const cosines = profileCosines(this.contentRows, this.profile, norm, numMovies);
+    this.profile.fill(0);
+    return cosines;
   }
 
   /** Both recalls, each min-max normalised within its own list, mixed with hybridUserWeight. */
   private hybridRecall(u: number): Recall {
     const user = this.userRecall(u);
-    const content = this.contentRecall(u, false);
+    const content = this.contentRecall(u);
     const w = this.params.hybridUserWeight;
     const { mark, touched, userPart, contentPart, userPosition, contentPosition } = this;
     let count = 0;
@@ -348,12 +377,13 @@ export class HybridRecommender {
     return {
       items,
       recall,
+      absolute: false,
       reason: (p) => (fromUser[p]! >= 0 ? user.reason(fromUser[p]!) : content.reason(fromContent[p]!)),
     };
   }
 
   /**
-   * The best `candidatePool` by recall, recall min-max normalised within that pool, then
+   * The best `candidatePool` by recall, recall min-max normalised within that pool (unless absolute), then
    * score = recall·(1 − qw) + quality·qw.
    */
   private rerank(recall: Recall, qualityWeight: number, limit: number): RecommendedItem[] {
@@ -375,7 +405,7 @@ export class HybridRecommender {
     }
     const scored = Array.from(pool, (c) => {
       const item = recall.items[c]!;
-      const recallScore = max > min ? (recall.recall[c]! - min) / (max - min) : 1;
+      const recallScore = recall.absolute ? recall.recall[c]! : max > min ? (recall.recall[c]! - min) / (max - min) : 1;
       const qualityScore = this.quality.quality[item]!;
       return { c, item, recallScore, qualityScore, score: recallScore * (1 - qualityWeight) + qualityScore * qualityWeight };
     });

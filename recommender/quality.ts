@@ -2,7 +2,7 @@ import type { UserItemMatrix } from './matrix';
 
 /**
  * The rerank's quality signal (SPEC §2.8), each part normalised to [0,1]:
- *   popularity(i) = log(1 + n_i) / log(1 + max_j n_j)
+ *   popularity(i) = n_i / max_j n_j
  *   avg_rating(i) = ((C·μ + Σ r) / (C + n_i) − r_min) / (r_max − r_min)   (Bayesian-shrunk mean)
  *   quality(i)    = 0.4·popularity(i) + 0.6·avg_rating(i)
  * n_i = number of ratings of movie i, μ = global mean, C = prior weight in ratings.
@@ -30,7 +30,7 @@ export function computeQuality(matrix: UserItemMatrix, priorWeight: number, scal
     const n = colPtr[i + 1]! - colPtr[i]!;
     let s = 0;
     for (let k = colPtr[i]!; k < colPtr[i + 1]!; k++) s += colValues[k]!;
-    popularity[i] = maxCount > 0 ? Math.log1p(n) / Math.log1p(maxCount) : 0;
+    popularity[i] = maxCount > 0 ? n / maxCount : 0;
     const shrunk = (priorWeight * mean + s) / (priorWeight + n);
     avgRating[i] = Math.min(1, Math.max(0, (shrunk - scale.min) / range));
     quality[i] = 0.4 * popularity[i]! + 0.6 * avgRating[i]!;

@@ -15,7 +15,7 @@ describe('recommender: model artifact', () => {
   const data = generateSynthetic({ ratings: 20_000, seed: 7, users: 300, movies: 400 });
   const fits = {
     dense: HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies),
-    'top-k': HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, { content: { denseMaxMovies: 100, neighboursPerMovie: 30, yearBucket: 5 } }),
+    'top-k': HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, { content: { denseMaxMovies: 100, neighboursPerMovie: 30, yearWidths: [1, 5, 10], yearWeight: 0.5 } }),
   };
 
   for (const [kind, model] of Object.entries(fits)) {

@@ -33,7 +33,7 @@ describe('recommender: HybridRecommender', () => {
     const result = model.recommend(1, { method: 'user-based', limit: 10, qualityWeight: qw });
     // Movie 5: 2 ratings (4, 5); the most rated movie (1) has 4. Prior weight C = 10 at the global mean.
     const global = data.reduce((s, r) => s + r.rating, 0) / data.length;
-    const popularity = Math.log(1 + 2) / Math.log(1 + 4);
+    const popularity = 2 / 4;
     const shrunk = (10 * global + 4 + 5) / (10 + 2);
     const quality = 0.4 * popularity + 0.6 * ((shrunk - 1) / (5 - 1));
     const movie5 = result.items.find((i) => i.movieId === 5)!;
@@ -44,6 +44,31 @@ describe('recommender: HybridRecommender', () => {
     assert.equal(Math.min(...recalls), 0);
     const scores = result.items.map((i) => i.score);
     assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
+  });
+
+  it('item-based recall = (1 + cos(user taste, movie) − cos(audience taste, movie)) / 2, tastes weighted by rating − minimum', () => {
+    const movies = [
+      { movieId: 1, title: 'X1', genres: ['X'] },
+      { movieId: 2, title: 'XY', genres: ['X', 'Y'] },
+      { movieId: 3, title: 'Y', genres: ['Y'] },
+      { movieId: 4, title: 'X2', genres: ['X'] },
+    ];
+    const taste = ratings([[1, 1, 5], [1, 3, 1], [2, 3, 5], [2, 2, 3], [3, 4, 4]]);
+    const content = HybridRecommender.fit(buildUserItemMatrix(taste), movies, { minUserRatings: 1, minCandidateRatings: 0 });
+    // Unit vectors over (X, Y) with idf = log(4 / df): X1 = X2 = (1, 0), Y = (0, 1), XY ∝ (log 4/3, log 2).
+    const [x, y] = [Math.log(4 / 3), Math.log(2)];
+    const xy = [x / Math.hypot(x, y), y / Math.hypot(x, y)] as const;
+    // Audience weights (rating − 1 summed per movie): X1 4, XY 2, Y 0 + 4, X2 3.
+    const audience = [4 + 3 + 2 * xy[0], 4 + 2 * xy[1]] as const;
+    const audienceCos = (v: readonly [number, number]): number => (audience[0] * v[0] + audience[1] * v[1]) / Math.hypot(...audience);
+    // User 1 rated X1 5 and Y 1: the bottom rating adds nothing, so their taste is X.
+    const expected = new Map([
+      [2, (1 + xy[0] - audienceCos(xy)) / 2],
+      [4, (1 + 1 - audienceCos([1, 0])) / 2],
+    ]);
+    const items = content.recommend(1, { method: 'item-based', limit: 2 }).items;
+    assert.deepEqual(items.map((i) => i.movieId).sort(), [2, 4]);
+    for (const item of items) assert.ok(Math.abs(item.recall_score - expected.get(item.movieId)!) < 1e-6, `movie ${item.movieId}`);
   });
 
   it('explains items by similar users, liked movies or popularity', () => {
