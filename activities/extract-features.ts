@@ -1,4 +1,5 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
+import { extendWatermark, type BronzeWatermark } from '../domain/bronze';
 import { parseStoredEvent } from '../domain/events';
 import { HashedIdSet } from '../domain/hashed-id-set';
 import { RatingCollector } from '../recommender/ratings-table';
@@ -15,7 +16,8 @@ import type { ExtractSummary } from './types';
 /** Where a previous attempt got to; a retry skips what is already durable. */
 interface ExtractCheckpoint {
   phase: 'read' | 'silver-written' | 'dynamodb';
-  counts?: Omit<ExtractSummary, 'run_date' | 'ratings_prefix' | 'user_features_key' | 'movie_features_key' | 'dynamodb_items'>;
+  counts?: Omit<ExtractSummary, 'run_date' | 'ratings_prefix' | 'user_features_key' | 'movie_features_key' | 'dynamodb_items' | 'bronze_watermark'>;
+  watermark?: BronzeWatermark;
   keys?: { user_features_key: string; movie_features_key: string };
   users_written?: number;
   movies_written?: number;
@@ -46,12 +48,15 @@ export function createExtractFeatures(deps: ActivityDeps) {
       let movies: MovieFeatures[];
       let counts: NonNullable<ExtractCheckpoint['counts']>;
       let keys: NonNullable<ExtractCheckpoint['keys']>;
-      if (checkpoint?.counts && checkpoint.keys && checkpoint.phase !== 'read') {
+      let watermark: BronzeWatermark;
+      if (checkpoint?.counts && checkpoint.keys && checkpoint.watermark && checkpoint.phase !== 'read') {
         // Silver is already written: read the features back instead of reading all of bronze again.
         ({ users, movies } = await readSilverFeatures(store, runDate));
         counts = checkpoint.counts;
         keys = checkpoint.keys;
+        watermark = checkpoint.watermark;
       } else {
+        watermark = {};
         const seen = new HashedIdSet(1 << 16);
         const collector = new RatingCollector();
         let eventsRead = 0;
@@ -62,6 +67,7 @@ export function createExtractFeatures(deps: ActivityDeps) {
           if (date === undefined || date > runDate) continue;
           throwIfCancelled();
           objects++;
+          extendWatermark(watermark, object.key);
           for await (const line of store.lines(object.key)) {
             if (line.trim() === '') continue;
             let raw: unknown;
@@ -98,14 +104,14 @@ export function createExtractFeatures(deps: ActivityDeps) {
         const written = await writeSilverFeatures(store, runDate, users, movies);
         keys = { user_features_key: written.userKey, movie_features_key: written.movieKey };
         counts = { events_read: eventsRead, duplicates_dropped: duplicates, ratings: table.userIds.length, users: users.length, movies: movies.length };
-        progress = { phase: 'silver-written', counts, keys };
+        progress = { phase: 'silver-written', counts, keys, watermark };
         heartbeat(progress);
       }
 
       const updatedAt = now().toISOString();
       const usersDone = checkpoint?.phase === 'dynamodb' ? (checkpoint.users_written ?? 0) : 0;
       const moviesDone = checkpoint?.phase === 'dynamodb' ? (checkpoint.movies_written ?? 0) : 0;
-      const upsert: ExtractCheckpoint = { phase: 'dynamodb', counts, keys, users_written: usersDone, movies_written: moviesDone };
+      const upsert: ExtractCheckpoint = { phase: 'dynamodb', counts, keys, watermark, users_written: usersDone, movies_written: moviesDone };
       progress = upsert;
       const asItem = (f: UserFeatures | MovieFeatures): FeatureItem => ({ ...f, run_date: runDate, updated_at: updatedAt });
       // Items are written in a fixed order, so "the first n are written" is a valid checkpoint.
@@ -119,6 +125,7 @@ export function createExtractFeatures(deps: ActivityDeps) {
         ...keys,
         ...counts,
         dynamodb_items: users.length + movies.length,
+        bronze_watermark: watermark,
       };
     });
   };

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { ApplicationFailure } from '@temporalio/activity';
+import type { BronzeWatermark } from '../domain/bronze';
 import { manifestKey, modelKey, readManifest, writeManifest, type ModelManifest } from '../domain/model-registry';
 import type { RatingTable } from '../recommender/ratings-table';
 import { defaultHybridParams } from '../recommender/hybrid';
@@ -31,19 +33,48 @@ export function modelVersion(runDate: string, checksum: string): string {
   return `${runDate}.${checksum.slice(0, 12)}`;
 }
 
+export interface TrainInput {
+  run_date: string;
+  ratings_prefix: string;
+  /** What the silver snapshot holds, as Kafka offsets; recorded in the manifest for the API's fresh ratings. */
+  bronze_watermark?: BronzeWatermark;
+}
+
+/** Users per precompute shard below which one thread does it all (a thread costs its start-up and a model load). */
+const USERS_PER_SHARD = 20_000;
+
+/**
+ * The serving precompute: every user's candidate pools, in shards over the machine's cores (each
+ * shard's thread loads the model from the same shared bytes), joined into the artifact.
+ */
+async function precomputeCandidates(artifact: Uint8Array, users: number, meta: { snapshotId: string; createdAt: string; version: string }): Promise<Uint8Array> {
+  const shards = Math.max(1, Math.min(availableParallelism(), Math.ceil(users / USERS_PER_SHARD)));
+  const shared = new Uint8Array(new SharedArrayBuffer(artifact.length));
+  shared.set(artifact);
+  const bounds = Array.from({ length: shards + 1 }, (_, s) => Math.round((s * users) / shards));
+  const parts = await Promise.all(
+    Array.from({ length: shards }, (_, s) =>
+      runJobWithHeartbeats('candidates', { artifact: shared, from: bounds[s]!, to: bounds[s + 1]! }, { phase: 'candidates', model_version: meta.version, shard: s, shards }),
+    ),
+  );
+  const transfer = parts.flatMap((p) => [p.ptr.buffer, p.items.buffer, p.recallScore.buffer, p.evidence.buffer] as ArrayBuffer[]);
+  return runJobWithHeartbeats('assemble', { artifact: shared, parts, snapshotId: meta.snapshotId, createdAt: meta.createdAt }, { phase: 'assemble', model_version: meta.version }, transfer);
+}
+
 /**
  * Builds the rating matrix from silver and the catalog, fits the HybridRecommender in a worker thread,
- * and saves the artifact and its manifest under `models/<version>/`. The version is derived from the
+ * precomputes every user's candidate pools (the serving lookup) over the machine's cores, and saves
+ * the artifact and its manifest under `models/<version>/`. The version is derived from the
  * data snapshot, so a retry (after a crash, say) produces the same version, and finds it already saved.
  */
 export function createTrainModel(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
-  return async function trainModel(input: { run_date: string; ratings_prefix: string }): Promise<TrainSummary> {
+  return async function trainModel(input: TrainInput): Promise<TrainSummary> {
     const { store } = deps;
     return heartbeatWhile(() => ({ phase: 'train', run_date: input.run_date }), () => train(store, input));
   };
 
-  async function train(store: ActivityDeps['store'], input: { run_date: string; ratings_prefix: string }): Promise<TrainSummary> {
+  async function train(store: ActivityDeps['store'], input: TrainInput): Promise<TrainSummary> {
     const table = await readSilverRatings(store, input.ratings_prefix);
     if (table.userIds.length === 0) {
       throw ApplicationFailure.nonRetryable(`no ratings under ${input.ratings_prefix}: nothing to train on`, 'InvalidBatchData');
@@ -62,25 +93,27 @@ export function createTrainModel(deps: ActivityDeps) {
     }
 
     const createdAt = now().toISOString();
+    const snapshotId = `${input.ratings_prefix}#${checksum}`;
     const trained = await runJobWithHeartbeats(
       'train',
-      { table, movies, snapshotId: `${input.ratings_prefix}#${checksum}`, createdAt },
+      { table, movies, snapshotId, createdAt },
       { phase: 'fit', model_version: version },
       [table.userIds.buffer, table.movieIds.buffer, table.ratings.buffer, table.timestamps.buffer] as ArrayBuffer[],
     );
+    const artifact = await precomputeCandidates(trained.artifact, trained.users, { snapshotId, createdAt, version });
     const key = modelKey(version);
-    await store.put(key, trained.artifact, 'application/octet-stream');
+    await store.put(key, artifact, 'application/octet-stream');
     const manifest: ModelManifest = {
       version,
       created_at: createdAt,
       run_date: input.run_date,
-      data_snapshot: { ratings_prefix: input.ratings_prefix, ratings, users: trained.users, movies: trained.movies, checksum },
+      data_snapshot: { ratings_prefix: input.ratings_prefix, ratings, users: trained.users, movies: trained.movies, checksum, bronze_watermark: input.bronze_watermark ?? {} },
       parameters: { ...defaultHybridParams },
       training: { fit_seconds: trained.fitSeconds },
-      artifact: { key, bytes: trained.artifact.length, sha256: sha256(trained.artifact) },
+      artifact: { key, bytes: artifact.length, sha256: sha256(artifact) },
     };
     // The manifest is written last: its presence means the artifact is complete.
     await writeManifest(store, manifest);
-    return { model_version: version, model_key: key, manifest_key: manifestKey(version), artifact_bytes: trained.artifact.length, ratings, users: trained.users, movies: trained.movies };
+    return { model_version: version, model_key: key, manifest_key: manifestKey(version), artifact_bytes: artifact.length, ratings, users: trained.users, movies: trained.movies };
   }
 }

@@ -1,4 +1,5 @@
 import type { GateDecision } from '../domain/batch';
+import type { BronzeWatermark } from '../domain/bronze';
 
 /** What each stage returns to the workflow: small summaries and S3 keys, never the data itself. */
 
@@ -27,6 +28,8 @@ export interface ExtractSummary {
   users: number;
   movies: number;
   dynamodb_items: number;
+  /** The last Kafka offset per topic and partition of the bronze objects read: what the model will contain. */
+  bronze_watermark: BronzeWatermark;
 }
 
 export interface TrainSummary {

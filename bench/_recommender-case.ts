@@ -60,7 +60,7 @@ function main(): void {
       ratings: ratingCount(dataset.ratings),
       users: matrix.numUsers,
       movies: loaded.matrix.numMovies,
-      content: loaded.content.kind,
+      content: loaded.state.content.kind,
       load_data_s: loadSeconds,
       fit_s: fitSeconds,
       serialize_s: serializeSeconds,

@@ -111,9 +111,11 @@ export async function sinkBatch(deps: BronzeSinkDeps, topic: string, partition: 
     return { key, body: Buffer.concat(lines), lines: group.messages.length };
   });
 
-  await Promise.all([
-    ...objects.map((o) => deps.putObject(o.key, o.body)),
-    ...(deadLetters.length > 0 ? [deps.sendDeadLetters(deadLetters)] : []),
-  ]);
+  // A partition's objects are written one after another in offset order, so a listing never shows a later
+  // offset range without the earlier ones: a model's offset watermark then covers exactly what it read.
+  const writeObjects = async () => {
+    for (const o of objects) await deps.putObject(o.key, o.body);
+  };
+  await Promise.all([writeObjects(), ...(deadLetters.length > 0 ? [deps.sendDeadLetters(deadLetters)] : [])]);
   return { lastOffset: last.offset, objects: objects.map(({ key, lines }) => ({ key, lines })), deadLetters: deadLetters.length };
 }

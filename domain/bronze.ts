@@ -32,3 +32,32 @@ export function bronzeDatePrefix(prefix: string, date: string): string {
 export function bronzeObjectKey(id: BronzeObjectId): string {
   return `${bronzeDatePrefix(id.prefix, ingestionDate(id.ingestedAt))}${id.topic}-p${id.partition}-${pad(id.firstOffset)}-${pad(id.lastOffset)}.jsonl`;
 }
+
+/** The topic, partition and offset range of a bronze object's key, or undefined for keys of another shape. */
+export function parseBronzeObjectKey(key: string): { topic: string; partition: number; firstOffset: number; lastOffset: number } | undefined {
+  const match = /(?:^|\/)([^/]+)-p(\d+)-(\d{20})-(\d{20})\.jsonl$/.exec(key);
+  if (!match) return undefined;
+  return { topic: match[1]!, partition: Number(match[2]), firstOffset: Number(match[3]), lastOffset: Number(match[4]) };
+}
+
+/**
+ * The last Kafka offset per topic and partition that a set of bronze objects holds: what a model
+ * trained on them contains. A rating stored at (topic, partition, offset) is in the model exactly
+ * when offset ≤ watermark[topic][partition], because the consumer writes a partition's objects in
+ * offset order and the batch takes every object of a date range.
+ */
+export type BronzeWatermark = Record<string, Record<string, number>>;
+
+export function extendWatermark(watermark: BronzeWatermark, key: string): void {
+  const parsed = parseBronzeObjectKey(key);
+  if (!parsed) return;
+  const partitions = (watermark[parsed.topic] ??= {});
+  const partition = String(parsed.partition);
+  partitions[partition] = Math.max(partitions[partition] ?? -1, parsed.lastOffset);
+}
+
+/** Whether a rating stored at (topic, partition, offset) is inside what the watermark covers. */
+export function isCovered(watermark: BronzeWatermark | undefined, topic: string, partition: number, offset: number): boolean {
+  const last = watermark?.[topic]?.[String(partition)];
+  return last !== undefined && offset <= last;
+}

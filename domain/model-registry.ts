@@ -1,3 +1,4 @@
+import type { BronzeWatermark } from './bronze';
 import type { ObjectStore } from './ports';
 
 /**
@@ -27,8 +28,12 @@ export interface ModelManifest {
   version: string;
   created_at: string;
   run_date: string;
-  /** Identifies the training data: the silver snapshot the model was fitted on. */
-  data_snapshot: { ratings_prefix: string; ratings: number; users: number; movies: number; checksum: string };
+  /**
+   * Identifies the training data: the silver snapshot the model was fitted on, and the last Kafka
+   * offset per topic and partition of the bronze it was built from (the API counts a stored rating as
+   * fresh only above it).
+   */
+  data_snapshot: { ratings_prefix: string; ratings: number; users: number; movies: number; checksum: string; bronze_watermark?: BronzeWatermark };
   parameters: Record<string, unknown>;
   training: { fit_seconds: number };
   /** Filled in once the model was evaluated. */

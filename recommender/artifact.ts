@@ -1,8 +1,10 @@
 import { crc32 } from 'node:zlib';
+import type { CandidateLists } from './candidates';
 import type { ContentSimilarity } from './content';
 import { ArtifactError } from './errors';
-import type { HybridParams } from './hybrid';
+import type { HybridParams, ModelCore } from './hybrid';
 import { HybridRecommender, mergeParams } from './hybrid';
+import { IdIndex } from './id-index';
 import { withTranspose } from './matrix';
 import type { Movie } from './types';
 
@@ -21,10 +23,11 @@ import type { Movie } from './types';
  *              B bytes  body: typed-array sections (little-endian), each at an 8-byte aligned offset
  *
  * Sections: user ids, movie ids, CSR row pointers / movie indices / ratings, user and movie biases,
- * the content similarity (dense or top-K lists), and the catalog as UTF-8 JSON. The movie → users
- * index, quality scores and scratch buffers are rebuilt on load (linear time).
+ * the content similarity (dense or top-K lists), the catalog as UTF-8 JSON and, when the batch
+ * precomputed them, the candidate pools per user and method. The movie → users index, quality
+ * scores and scratch buffers are rebuilt on load (linear time).
  */
-export const artifactFormatVersion = 2;
+export const artifactFormatVersion = 3;
 const magic = 'MRMB';
 const prefixLength = 24;
 
@@ -43,6 +46,8 @@ export interface ArtifactHeader {
   numRatings: number;
   globalMean: number;
   content: ContentSimilarity['kind'];
+  /** The candidate pools' shape, when the artifact carries them. */
+  candidates: { firstUser: number; numUsers: number; numMethods: number } | null;
   sections: SectionEntry[];
 }
 
@@ -60,8 +65,9 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
-export function serialize(model: HybridRecommender, metadata: ArtifactMetadata): Uint8Array {
-  const { matrix, baselines, content, catalog } = model;
+/** A fitted model (or its core, with the candidate pools when there are any) as artifact bytes. */
+export function serialize(model: HybridRecommender | (ModelCore & { candidates?: CandidateLists }), metadata: ArtifactMetadata): Uint8Array {
+  const { matrix, baselines, content, catalog, candidates, params } = model instanceof HybridRecommender ? model.state : model;
   const sections: [string, SectionType, SectionData][] = [
     ['userIds', 'i32', matrix.userIds],
     ['movieIds', 'i32', matrix.movieIds],
@@ -74,6 +80,9 @@ export function serialize(model: HybridRecommender, metadata: ArtifactMetadata):
   ];
   if (content.kind === 'dense') sections.push(['contentDense', 'f32', content.values]);
   else sections.push(['contentPtr', 'i32', content.ptr], ['contentIdx', 'i32', content.idx], ['contentSim', 'f32', content.sim]);
+  if (candidates) {
+    sections.push(['candidatePtr', 'i32', candidates.ptr], ['candidateItems', 'i32', candidates.items], ['candidateRecall', 'f32', candidates.recallScore], ['candidateEvidence', 'f32', candidates.evidence]);
+  }
 
   const table: SectionEntry[] = [];
   let bodyLength = 0;
@@ -85,12 +94,13 @@ export function serialize(model: HybridRecommender, metadata: ArtifactMetadata):
     formatVersion: artifactFormatVersion,
     snapshotId: metadata.snapshotId,
     createdAt: metadata.createdAt ?? new Date().toISOString(),
-    params: model.params,
+    params,
     numUsers: matrix.numUsers,
     numMovies: matrix.numMovies,
     numRatings: matrix.colIdx.length,
     globalMean: baselines.globalMean,
     content: content.kind,
+    candidates: candidates ? { firstUser: candidates.firstUser, numUsers: candidates.numUsers, numMethods: candidates.numMethods } : null,
     sections: table,
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
@@ -137,6 +147,12 @@ function parseHeader(bytes: Uint8Array): { header: ArtifactHeader; bodyStart: nu
 }
 
 export function deserialize(bytes: Uint8Array): HybridRecommender {
+  const { core, candidates } = deserializeCore(bytes);
+  return HybridRecommender.fromCore(core, candidates);
+}
+
+/** The artifact's contents, checked, without the state serving derives from them (see `deriveState`). */
+export function deserializeCore(bytes: Uint8Array): { core: ModelCore; candidates?: CandidateLists } {
   const { header, bodyStart, bodyLength } = parseHeader(bytes);
   const expected = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(20, true);
   if (crc32(bytes.subarray(prefixLength)) !== expected) throw new ArtifactError('checksum mismatch: the artifact is corrupt');
@@ -192,19 +208,43 @@ export function deserialize(bytes: Uint8Array): HybridRecommender {
     content = { kind: 'top-k', n: numMovies, ptr, idx, sim };
   }
 
-  const userIndex = new Map<number, number>();
-  userIds.forEach((id, i) => userIndex.set(id, i));
-  const movieIndex = new Map<number, number>();
-  movieIds.forEach((id, i) => movieIndex.set(id, i));
+  const userIndex = IdIndex.of(userIds);
+  const movieIndex = IdIndex.of(movieIds);
+  for (let k = 1; k < numUsers; k++) if (userIndex.sortedIds[k - 1] === userIndex.sortedIds[k]) throw new ArtifactError('user ids are not distinct');
+  for (let k = 1; k < numMovies; k++) if (movieIndex.sortedIds[k - 1] === movieIndex.sortedIds[k]) throw new ArtifactError('movie ids are not distinct');
   const matrix = withTranspose({ numUsers, numMovies, userIds, movieIds, userIndex, movieIndex, rowPtr, colIdx, values });
   const userBias = section('userBias', 'f32');
   const itemBias = section('itemBias', 'f32');
   if (userBias.length !== numUsers || itemBias.length !== numMovies) throw new ArtifactError('bias sections have the wrong size');
-  return new HybridRecommender({
+  const core: ModelCore = {
     matrix,
     baselines: { globalMean: header.globalMean, userBias, itemBias },
     content,
     catalog,
     params: mergeParams(header.params),
-  });
+  };
+  if (!header.candidates) return { core };
+  return { core, candidates: readCandidates(header.candidates, numUsers, numMovies, section) };
+}
+
+function readCandidates(
+  shape: NonNullable<ArtifactHeader['candidates']>,
+  numUsers: number,
+  numMovies: number,
+  section: (name: string, type: 'i32' | 'f32') => Int32Array | Float32Array,
+): CandidateLists {
+  const { firstUser, numUsers: covered, numMethods } = shape;
+  if (![firstUser, covered, numMethods].every(Number.isInteger) || firstUser < 0 || covered < 0 || firstUser + covered > numUsers || numMethods < 1) {
+    throw new ArtifactError('candidate pools do not fit the model');
+  }
+  const ptr = section('candidatePtr', 'i32') as Int32Array;
+  const items = section('candidateItems', 'i32') as Int32Array;
+  const recallScore = section('candidateRecall', 'f32') as Float32Array;
+  const evidence = section('candidateEvidence', 'f32') as Float32Array;
+  if (ptr.length !== covered * numMethods + 1 || ptr[0] !== 0 || ptr[ptr.length - 1] !== items.length || recallScore.length !== items.length || evidence.length !== items.length) {
+    throw new ArtifactError('candidate sections have the wrong size');
+  }
+  for (let s = 0; s + 1 < ptr.length; s++) if (ptr[s]! > ptr[s + 1]!) throw new ArtifactError('candidate pointers are not monotonic');
+  for (const i of items) if (i < 0 || i >= numMovies) throw new ArtifactError('a candidate movie index is out of range');
+  return { firstUser, numUsers: covered, numMethods, ptr, items, recallScore, evidence };
 }

@@ -5,6 +5,9 @@ export type { UserItemMatrix } from './matrix';
 export { buildUserItemMatrix, withExtraMovies } from './matrix';
 export type { UserCfParams } from './user-cf';
 export { UserBasedCF, defaultUserCfParams } from './user-cf';
+export { IdIndex } from './id-index';
+export type { CandidateLists } from './candidates';
+export { concatCandidateLists } from './candidates';
 export type { ContentParams, ContentSimilarity } from './content';
 export { computeContentSimilarity, defaultContentParams } from './content';
 export type { BaselineParams, Baselines } from './baseline';
@@ -12,8 +15,10 @@ export { fitBaselines } from './baseline';
 export type { QualityScores } from './quality';
 export { computeQuality } from './quality';
 export type {
+  FreshRatingInput,
   HybridParams,
   Method,
+  ModelCore,
   ModelState,
   RecommendOptions,
   RecommendationPath,
@@ -23,7 +28,8 @@ export type {
 } from './hybrid';
 export { HybridRecommender, defaultHybridParams, mergeParams, methods } from './hybrid';
 export type { ArtifactHeader, ArtifactMetadata } from './artifact';
-export { artifactFormatVersion, deserialize, readArtifactHeader, serialize } from './artifact';
+export { artifactFormatVersion, deserialize, deserializeCore, readArtifactHeader, serialize } from './artifact';
+export { deriveState } from './model-state';
 export type { EvaluateOptions, EvaluatedMethod, EvaluationResult, EvaluationSummary, MethodEvaluation, MetricsAtK } from './evaluation/evaluate';
 export { evaluate, evaluatedMethods, mostPopular, summarise } from './evaluation/evaluate';
 export type { Protocol } from './evaluation/split';

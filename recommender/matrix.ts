@@ -1,3 +1,4 @@
+import { IdIndex } from './id-index';
 import type { Rating, RatingColumns } from './types';
 import { toColumns } from './types';
 
@@ -12,8 +13,8 @@ export interface UserItemMatrix {
   numMovies: number;
   userIds: Int32Array;
   movieIds: Int32Array;
-  userIndex: Map<number, number>;
-  movieIndex: Map<number, number>;
+  userIndex: IdIndex;
+  movieIndex: IdIndex;
   rowPtr: Int32Array;
   colIdx: Int32Array;
   values: Float32Array;
@@ -22,13 +23,11 @@ export interface UserItemMatrix {
   colValues: Float32Array;
 }
 
-function indexIds(ids: Int32Array): { sorted: Int32Array; index: Map<number, number> } {
+function indexIds(ids: Int32Array): { sorted: Int32Array; index: IdIndex } {
   const seen = new Set<number>();
   for (const id of ids) seen.add(id);
   const sorted = Int32Array.from(seen).sort();
-  const index = new Map<number, number>();
-  sorted.forEach((id, i) => index.set(id, i));
-  return { sorted, index };
+  return { sorted, index: IdIndex.of(sorted) };
 }
 
 export function buildUserItemMatrix(ratings: Rating[] | RatingColumns, extraMovieIds: Iterable<number> = []): UserItemMatrix {
@@ -39,8 +38,7 @@ export function buildUserItemMatrix(ratings: Rating[] | RatingColumns, extraMovi
   for (const id of columns.movieIds) movieIdsWithExtra.add(id);
   for (const id of extraMovieIds) movieIdsWithExtra.add(id);
   const movieIds = Int32Array.from(movieIdsWithExtra).sort();
-  const movieIndex = new Map<number, number>();
-  movieIds.forEach((id, i) => movieIndex.set(id, i));
+  const movieIndex = IdIndex.of(movieIds);
   const numUsers = users.sorted.length;
   const numMovies = movieIds.length;
 
@@ -138,8 +136,7 @@ export function withExtraMovies(matrix: UserItemMatrix, movieIds: Iterable<numbe
   const ids = new Int32Array(numMovies);
   ids.set(matrix.movieIds);
   ids.set(extra, matrix.numMovies);
-  const movieIndex = new Map(matrix.movieIndex);
-  extra.forEach((id, k) => movieIndex.set(id, matrix.numMovies + k));
+  const movieIndex = IdIndex.of(ids);
   const colPtr = new Int32Array(numMovies + 1);
   colPtr.set(matrix.colPtr);
   colPtr.fill(matrix.colPtr[matrix.numMovies]!, matrix.numMovies + 1);

@@ -1,12 +1,14 @@
 import type { Baselines } from './baseline';
 import type { UserItemMatrix } from './matrix';
+import type { Profile } from './profile';
 import { topK } from './top-k';
 
 /**
  * User-based collaborative filtering (SPEC §2.6) computed at request time from the stored matrix.
  * Similarity of the target user u to every other user v is the cosine over the movies both rated,
  * accumulated through the movie → users index, so a request costs Σ over u's movies of their rater
- * counts, never users × movies.
+ * counts, never users × movies. The target is a `Profile`: the model's row of a user, or that row
+ * with ratings the model does not contain yet, or the ratings of a user the model does not know.
  */
 export interface UserCfParams {
   /** What ratings are centred on before the cosine: raw ratings, the user's mean, or the baseline μ+b_u+b_i. */
@@ -28,6 +30,15 @@ export interface UserCfParams {
   maxNeighbours: number;
   /** Neighbours whose movies become candidates of a recommendation. */
   recallNeighbours: number;
+  /**
+   * The recall's neighbour search reads at most about this many raters of a movie (every s-th, s =
+   * ⌈raters / this⌉, each standing for s); the `rescoredNeighbours` best by that estimate are then scored
+   * exactly. 0 reads every rater. A movie rated by a large share of all users says little about who is
+   * similar to whom, while its rater list is most of the search's cost on large data.
+   */
+  maxRatersScanned: number;
+  /** How many neighbours found by the estimate are scored exactly (only when a rater list was thinned). */
+  rescoredNeighbours: number;
 }
 
 export const defaultUserCfParams: UserCfParams = {
@@ -38,28 +49,77 @@ export const defaultUserCfParams: UserCfParams = {
   overlapWeighting: true,
   maxNeighbours: 40,
   recallNeighbours: 50,
+  maxRatersScanned: 1000,
+  rescoredNeighbours: 200,
 };
 
 /** Candidate movies with their recall score and a per-movie evidence value. */
 export interface Candidates {
   items: Int32Array;
   recall: Float64Array;
-  /** user-based: the neighbours' similarity-weighted rating; item-based: index of the movie that contributed most. */
+  /** The neighbours' similarity-weighted rating of each candidate (the reason's "similar users rated it"). */
   evidence: Float64Array;
 }
 
+/** Ratings centred as the CF needs them, aligned with the CSR values and with the CSC values. */
+export interface Centring {
+  rowCentred: Float32Array;
+  colCentred: Float32Array;
+  userMean: Float32Array;
+}
+
+/** The value ratings are centred on, and predictions start from. */
+export function baseValue(params: UserCfParams, baselines: Baselines, userMean: number, userBias: number, i: number): number {
+  switch (params.centring) {
+    case 'none':
+      return 0;
+    case 'user-mean':
+      return userMean;
+    case 'baseline':
+      return baselines.globalMean + userBias + baselines.itemBias[i]!;
+  }
+}
+
+export function computeCentring(matrix: UserItemMatrix, baselines: Baselines, params: UserCfParams): Centring {
+  const { numUsers, numMovies, rowPtr, colIdx, values, colPtr, rowIdx, colValues } = matrix;
+  const userMean = new Float32Array(numUsers);
+  for (let u = 0; u < numUsers; u++) {
+    let s = 0;
+    for (let k = rowPtr[u]!; k < rowPtr[u + 1]!; k++) s += values[k]!;
+    const n = rowPtr[u + 1]! - rowPtr[u]!;
+    userMean[u] = n > 0 ? s / n : baselines.globalMean;
+  }
+  const base = (u: number, i: number) => baseValue(params, baselines, userMean[u]!, baselines.userBias[u]!, i);
+  const rowCentred = new Float32Array(values.length);
+  for (let u = 0; u < numUsers; u++) {
+    for (let k = rowPtr[u]!; k < rowPtr[u + 1]!; k++) rowCentred[k] = values[k]! - base(u, colIdx[k]!);
+  }
+  const colCentred = new Float32Array(colValues.length);
+  for (let i = 0; i < numMovies; i++) {
+    for (let k = colPtr[i]!; k < colPtr[i + 1]!; k++) colCentred[k] = colValues[k]! - base(rowIdx[k]!, i);
+  }
+  return { rowCentred, colCentred, userMean };
+}
+
 export class UserBasedCF {
-  /** Centred ratings aligned with the CSR values and with the CSC values. */
-  private readonly rowCentred: Float32Array;
-  private readonly colCentred: Float32Array;
-  private readonly userMean: Float32Array;
-  // Scratch buffers reused across requests (the module is synchronous, one request at a time).
+  readonly centring: Centring;
+  // Scratch buffers reused across requests (the module is synchronous: one request at a time per thread).
   /** Per other user v, interleaved so one request touches one cache line per v: [dot, Σr_u², Σr_v², n]. */
-  private readonly accumulators: Float32Array;
-  private readonly sim: Float64Array;
+  private readonly accumulators: Float64Array;
   private readonly touched: Int32Array;
-  private touchedCount = 0;
+  /** Similarities by position in `touched`: sequential memory, where a per-user array would cost a cache miss per read. */
+  private readonly touchedSim: Float64Array;
+  /** The neighbour candidates of the last `candidates` call, and their similarities. */
+  private candidateUsers: Int32Array = new Int32Array(0);
+  private candidateSims: Float64Array = new Float64Array(0);
+  /** Exact similarity per user of the last `exactSimilarities` call (for predictions), and its row. */
+  private readonly sim: Float64Array;
+  /** The users whose `sim` entry is set, and the row they are the similarities of. */
+  private readonly simUsers: Int32Array;
   private simUser = -1;
+  private simCount = 0;
+  private readonly profileCentred: Float64Array;
+  private readonly inProfile: Uint8Array;
   private readonly itemAcc: Float64Array;
   private readonly itemSimSum: Float64Array;
   private readonly itemTouched: Int32Array;
@@ -72,117 +132,184 @@ export class UserBasedCF {
     private readonly baselines: Baselines,
     readonly params: UserCfParams,
     private readonly scale: { min: number; max: number },
+    centring?: Centring,
   ) {
-    const { numUsers, numMovies, rowPtr, colIdx, values, colPtr, rowIdx, colValues } = matrix;
-    this.userMean = new Float32Array(numUsers);
-    for (let u = 0; u < numUsers; u++) {
-      let s = 0;
-      for (let k = rowPtr[u]!; k < rowPtr[u + 1]!; k++) s += values[k]!;
-      const n = rowPtr[u + 1]! - rowPtr[u]!;
-      this.userMean[u] = n > 0 ? s / n : baselines.globalMean;
-    }
-    this.rowCentred = new Float32Array(values.length);
-    for (let u = 0; u < numUsers; u++) {
-      for (let k = rowPtr[u]!; k < rowPtr[u + 1]!; k++) this.rowCentred[k] = values[k]! - this.base(u, colIdx[k]!);
-    }
-    this.colCentred = new Float32Array(colValues.length);
-    for (let i = 0; i < numMovies; i++) {
-      for (let k = colPtr[i]!; k < colPtr[i + 1]!; k++) this.colCentred[k] = colValues[k]! - this.base(rowIdx[k]!, i);
-    }
-    this.accumulators = new Float32Array(numUsers * 4);
-    this.sim = new Float64Array(numUsers);
+    const { numUsers, numMovies } = matrix;
+    this.centring = centring ?? computeCentring(matrix, baselines, params);
+    this.accumulators = new Float64Array(numUsers * 4);
     this.touched = new Int32Array(numUsers);
+    this.touchedSim = new Float64Array(numUsers);
+    this.sim = new Float64Array(numUsers);
+    this.simUsers = new Int32Array(numUsers);
     this.raters = new Int32Array(numUsers);
     this.raterPos = new Int32Array(numUsers);
     this.itemAcc = new Float64Array(numMovies);
     this.itemSimSum = new Float64Array(numMovies);
     this.itemTouched = new Int32Array(numMovies);
     this.itemMark = new Uint8Array(numMovies);
+    this.profileCentred = new Float64Array(numMovies);
+    this.inProfile = new Uint8Array(numMovies);
   }
 
-  /** The value ratings are centred on, and predictions start from. */
+  /** The value ratings of the model's user u are centred on, and predictions start from. */
   base(u: number, i: number): number {
-    switch (this.params.centring) {
-      case 'none':
-        return 0;
-      case 'user-mean':
-        return this.userMean[u]!;
-      case 'baseline':
-        return this.baselines.globalMean + this.baselines.userBias[u]! + this.baselines.itemBias[i]!;
-    }
+    return baseValue(this.params, this.baselines, this.centring.userMean[u]!, this.baselines.userBias[u]!, i);
+  }
+
+  /** The model's row of user u as a profile. */
+  rowProfile(u: number): Profile {
+    const { rowPtr, colIdx, values } = this.matrix;
+    const start = rowPtr[u]!;
+    const end = rowPtr[u + 1]!;
+    return { user: u, fromModel: true, movies: colIdx.subarray(start, end), ratings: values.subarray(start, end), centred: this.centring.rowCentred.subarray(start, end) };
   }
 
   /**
-   * Fills `sim` for every user sharing a movie with u (the `touched` list); others stay 0.
-   * Users below the co-rating minimum get 0.
+   * Accumulates the co-rated sums of the profile with every user sharing a movie (the profile's own user
+   * excepted) and leaves their similarities in `touchedSim`, by position in `touched`; returns how many.
+   * Users below the co-rating minimum get 0. With `cap` > 0, rater lists longer than `cap` are read as
+   * one contiguous run of `cap` raters (from an offset that varies by movie), each standing for
+   * n / cap raters, which makes the sums estimates; `thinned` reports whether that happened.
    */
-  private computeSimilarities(u: number): void {
-    if (this.simUser === u) return;
-    const { accumulators: a, sim, touched } = this;
-    for (let t = 0; t < this.touchedCount; t++) {
-      const v = touched[t]!;
-      a.fill(0, v * 4, v * 4 + 4);
-      sim[v] = 0;
-    }
+  private scan(profile: Profile, cap: number): { count: number; thinned: boolean } {
+    const { accumulators: a, touched, touchedSim } = this;
     let count = 0;
-    const { rowPtr, colIdx, colPtr, rowIdx } = this.matrix;
-    const { rowCentred, colCentred } = this;
-    for (let k = rowPtr[u]!; k < rowPtr[u + 1]!; k++) {
-      const i = colIdx[k]!;
-      const ru = rowCentred[k]!;
-      const ru2 = ru * ru;
-      for (let q = colPtr[i]!; q < colPtr[i + 1]!; q++) {
+    let thinned = false;
+    const { rowPtr, colPtr, rowIdx } = this.matrix;
+    const { colCentred } = this.centring;
+    const self = profile.user;
+    const { movies, centred } = profile;
+    for (let k = 0; k < movies.length; k++) {
+      const i = movies[k]!;
+      const ru = centred[k]!;
+      const start = colPtr[i]!;
+      const end = colPtr[i + 1]!;
+      const n = end - start;
+      const s = cap > 0 && n > cap ? n / cap : 1;
+      const from = s > 1 ? start + (((i * 2654435761) >>> 0) % (n - cap + 1)) : start;
+      const to = s > 1 ? from + cap : end;
+      if (s > 1) thinned = true;
+      const wru = s * ru;
+      const wru2 = wru * ru;
+      for (let q = from; q < to; q++) {
         const v = rowIdx[q]!;
-        if (v === u) continue;
+        if (v === self) continue;
         const b = v * 4;
         if (a[b + 3] === 0) touched[count++] = v;
         const rv = colCentred[q]!;
-        a[b] = a[b]! + ru * rv;
-        a[b + 1] = a[b + 1]! + ru2;
-        a[b + 2] = a[b + 2]! + rv * rv;
-        a[b + 3] = a[b + 3]! + 1;
+        a[b] = a[b]! + wru * rv;
+        a[b + 1] = a[b + 1]! + wru2;
+        a[b + 2] = a[b + 2]! + s * rv * rv;
+        a[b + 3] = a[b + 3]! + s;
       }
     }
     const { minCoRated, shrinkage, overlapWeighting } = this.params;
-    const countU = rowPtr[u + 1]! - rowPtr[u]!;
+    const countU = movies.length;
     for (let t = 0; t < count; t++) {
       const v = touched[t]!;
       const b = v * 4;
       const n = a[b + 3]!;
       const denominator = Math.sqrt(a[b + 1]! * a[b + 2]!);
-      if (n < minCoRated || denominator === 0) continue;
-      let s = (a[b]! / denominator) * (n / (n + shrinkage));
-      if (overlapWeighting) s *= n / Math.sqrt(countU * (rowPtr[v + 1]! - rowPtr[v]!));
-      sim[v] = s;
+      let similarity = 0;
+      if (n >= minCoRated && denominator > 0) {
+        similarity = (a[b]! / denominator) * (n / (n + shrinkage));
+        if (overlapWeighting) similarity *= n / Math.sqrt(countU * (rowPtr[v + 1]! - rowPtr[v]!));
+      }
+      touchedSim[t] = similarity;
+      a[b] = 0;
+      a[b + 1] = 0;
+      a[b + 2] = 0;
+      a[b + 3] = 0;
     }
-    this.touchedCount = count;
+    return { count, thinned };
+  }
+
+  /** The model's exact similarity of the profile to user v from their co-rated movies (a merge of v's row against the marked profile). */
+  private exactSimilarity(profile: Profile, v: number): number {
+    const { profileCentred, inProfile } = this;
+    const { rowPtr, colIdx } = this.matrix;
+    const { rowCentred } = this.centring;
+    let dot = 0;
+    let squaresU = 0;
+    let squaresV = 0;
+    let n = 0;
+    for (let k = rowPtr[v]!; k < rowPtr[v + 1]!; k++) {
+      const i = colIdx[k]!;
+      if (inProfile[i] === 0) continue;
+      const ru = profileCentred[i]!;
+      const rv = rowCentred[k]!;
+      dot += ru * rv;
+      squaresU += ru * ru;
+      squaresV += rv * rv;
+      n++;
+    }
+    const denominator = Math.sqrt(squaresU * squaresV);
+    if (n < this.params.minCoRated || denominator === 0) return 0;
+    let similarity = (dot / denominator) * (n / (n + this.params.shrinkage));
+    if (this.params.overlapWeighting) similarity *= n / Math.sqrt(profile.movies.length * (rowPtr[v + 1]! - rowPtr[v]!));
+    return similarity;
+  }
+
+  /**
+   * The recall's neighbour candidates: every user above the threshold with their exact similarity; or,
+   * when a rater list was thinned, the `rescoredNeighbours` best by the estimate, scored exactly.
+   */
+  private candidates(profile: Profile): void {
+    const { count, thinned } = this.scan(profile, this.params.maxRatersScanned);
+    const { touched, touchedSim, raters } = this;
+    const threshold = this.params.similarityThreshold;
+    let n = 0;
+    for (let t = 0; t < count; t++) if (touchedSim[t]! > threshold) raters[n++] = t;
+    if (!thinned) {
+      this.candidateUsers = Int32Array.from(raters.subarray(0, n), (t) => touched[t]!);
+      this.candidateSims = Float64Array.from(raters.subarray(0, n), (t) => touchedSim[t]!);
+      return;
+    }
+    const chosen = topK(raters, n, touchedSim, this.params.rescoredNeighbours);
+    const { movies, centred } = profile;
+    for (let k = 0; k < movies.length; k++) {
+      this.profileCentred[movies[k]!] = centred[k]!;
+      this.inProfile[movies[k]!] = 1;
+    }
+    this.candidateUsers = Int32Array.from(chosen, (t) => touched[t]!);
+    this.candidateSims = Float64Array.from(this.candidateUsers, (v) => this.exactSimilarity(profile, v));
+    for (const i of movies) this.inProfile[i] = 0;
+  }
+
+  /** Fills `sim` with the exact similarity of user u to every user sharing a movie (for predictions). */
+  private exactSimilarities(u: number): void {
+    if (this.simUser === u) return;
+    const { sim, touched, touchedSim } = this;
+    for (let t = 0; t < this.simCount; t++) sim[this.simUsers[t]!] = 0;
+    const { count } = this.scan(this.rowProfile(u), 0);
+    for (let t = 0; t < count; t++) {
+      sim[touched[t]!] = touchedSim[t]!;
+      this.simUsers[t] = touched[t]!;
+    }
+    this.simCount = count;
     this.simUser = u;
   }
 
   /** Similarity of users u and v as used by the model (0 when below the co-rating minimum). */
   similarity(u: number, v: number): number {
-    this.computeSimilarities(u);
+    this.exactSimilarities(u);
     return this.sim[v]!;
   }
 
   /** The most similar users above the threshold, best first. */
-  neighbours(u: number, limit: number): { users: Int32Array; sims: Float64Array } {
-    this.computeSimilarities(u);
-    const { touched, sim, raters } = this;
-    let n = 0;
-    for (let t = 0; t < this.touchedCount; t++) {
-      const v = touched[t]!;
-      if (sim[v]! > this.params.similarityThreshold) raters[n++] = v;
-    }
-    const users = topK(raters, n, sim, limit);
-    return { users, sims: Float64Array.from(users, (v) => sim[v]!) };
+  neighbours(target: number | Profile, limit: number): { users: Int32Array; sims: Float64Array } {
+    this.candidates(typeof target === 'number' ? this.rowProfile(target) : target);
+    const positions = Int32Array.from({ length: this.candidateUsers.length }, (_, p) => p);
+    const best = topK(positions, positions.length, this.candidateSims, limit);
+    return { users: Int32Array.from(best, (p) => this.candidateUsers[p]!), sims: Float64Array.from(best, (p) => this.candidateSims[p]!) };
   }
 
   /** Similarity-weighted prediction over the k most similar users who rated movie i. */
   predict(u: number, i: number): number {
-    this.computeSimilarities(u);
+    this.exactSimilarities(u);
     const { colPtr, rowIdx } = this.matrix;
-    const { sim, raters, raterPos, colCentred } = this;
+    const { sim, raters, raterPos } = this;
+    const { colCentred } = this.centring;
     const threshold = this.params.similarityThreshold;
     let n = 0;
     for (let q = colPtr[i]!; q < colPtr[i + 1]!; q++) {
@@ -214,10 +341,10 @@ export class UserBasedCF {
    * recall(j) = Σ_{v∈N(u) rated j} sim(u,v)·r_vj / Σ_{v∈N(u)} sim(u,v), the similarity-weighted rating
    * with "not rated" counting as 0, so movies many close neighbours rated well come first.
    * Evidence: Σ sim·r_vj / Σ sim over the neighbours who rated j (the reason's "similar users rated it").
-   * `seen` marks u's own movies, which are skipped.
+   * `seen` marks the profile's own movies, which are skipped.
    */
-  recall(u: number, seen: Uint8Array): Candidates {
-    const { users, sims } = this.neighbours(u, this.params.recallNeighbours);
+  recall(target: number | Profile, seen: Uint8Array): Candidates {
+    const { users, sims } = this.neighbours(target, this.params.recallNeighbours);
     const { rowPtr, colIdx, values } = this.matrix;
     const { itemAcc, itemSimSum, itemTouched, itemMark } = this;
     let count = 0;
@@ -249,10 +376,5 @@ export class UserBasedCF {
       itemSimSum[j] = 0;
     }
     return { items, recall, evidence };
-  }
-
-  /** Drops the cached similarities (the scratch buffers stay). */
-  reset(): void {
-    this.simUser = -1;
   }
 }

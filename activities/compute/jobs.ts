@@ -1,5 +1,6 @@
 import { latestPerPair, type RatingTable } from '../../recommender/ratings-table';
-import { serialize } from '../../recommender/artifact';
+import { deserialize, deserializeCore, serialize } from '../../recommender/artifact';
+import { concatCandidateLists, type CandidateLists } from '../../recommender/candidates';
 import { evaluate, type EvaluationResult } from '../../recommender/evaluation/evaluate';
 import { computeFeatures, type MovieFeatures, type UserFeatures } from '../../recommender/features';
 import { HybridRecommender, type HybridParams } from '../../recommender/hybrid';
@@ -39,6 +40,23 @@ export interface TrainJobOutput {
   movies: number;
 }
 
+export interface CandidatesJobInput {
+  /** The fitted model's artifact (shared memory: every shard's thread reads the same bytes). */
+  artifact: Uint8Array;
+  /** The users (dense indices) this shard precomputes: from .. to − 1. */
+  from: number;
+  to: number;
+}
+
+export interface AssembleJobInput {
+  artifact: Uint8Array;
+  parts: CandidateLists[];
+  snapshotId: string;
+  createdAt: string;
+}
+
+const buffersOfLists = (lists: CandidateLists): ArrayBuffer[] => [lists.ptr, lists.items, lists.recallScore, lists.evidence].map((a) => a.buffer as ArrayBuffer);
+
 export interface EvaluateJobInput {
   table: RatingTable;
   movies: Movie[];
@@ -68,6 +86,22 @@ export const jobs = {
     progress({ step: 'serialize' });
     const artifact = serialize(model, { snapshotId: input.snapshotId, createdAt: input.createdAt });
     return { output: { artifact, fitSeconds, users: matrix.numUsers, movies: matrix.numMovies }, transfer: [artifact.buffer as ArrayBuffer] };
+  },
+
+  /** One shard of the serving precompute: the candidate pools of a range of users. */
+  candidates(input: CandidatesJobInput, progress: Progress): { output: CandidateLists; transfer: ArrayBuffer[] } {
+    progress({ step: 'load' });
+    const model = deserialize(input.artifact);
+    const lists = model.precomputeCandidates(input.from, input.to, (done) => progress({ step: 'candidates', users: done, of: input.to - input.from }));
+    return { output: lists, transfer: buffersOfLists(lists) };
+  },
+
+  /** The artifact again, with the shards' candidate pools. */
+  assemble(input: AssembleJobInput, progress: Progress): { output: Uint8Array; transfer: ArrayBuffer[] } {
+    progress({ step: 'assemble', shards: input.parts.length });
+    const { core } = deserializeCore(input.artifact);
+    const artifact = serialize({ ...core, candidates: concatCandidateLists(input.parts) }, { snapshotId: input.snapshotId, createdAt: input.createdAt });
+    return { output: artifact, transfer: [artifact.buffer as ArrayBuffer] };
   },
 
   evaluate(input: EvaluateJobInput, progress: Progress): { output: EvaluationResult; transfer: ArrayBuffer[] } {

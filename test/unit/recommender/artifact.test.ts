@@ -20,7 +20,7 @@ describe('recommender: model artifact', () => {
 
   for (const [kind, model] of Object.entries(fits)) {
     it(`round-trips to identical recommendations, predictions and similar movies (${kind} content similarity)`, () => {
-      assert.equal(model.content.kind, kind);
+      assert.equal(model.state.content.kind, kind);
       const bytes = serialize(model, { snapshotId: 'snap-1', createdAt: '2026-01-02T03:04:05.000Z' });
       const loaded = deserialize(bytes);
       for (const userId of [1, 2, 50, 150, 299]) {

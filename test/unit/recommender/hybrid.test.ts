@@ -13,7 +13,7 @@ const data = ratings([
 const params: Partial<HybridParams> = {
   minUserRatings: 2,
   minCandidateRatings: 0,
-  userCf: { centring: 'none', similarityThreshold: 0, minCoRated: 1, shrinkage: 0, overlapWeighting: false, maxNeighbours: 10, recallNeighbours: 10 },
+  userCf: { centring: 'none', similarityThreshold: 0, minCoRated: 1, shrinkage: 0, overlapWeighting: false, maxNeighbours: 10, recallNeighbours: 10, maxRatersScanned: 0, rescoredNeighbours: 10 },
 };
 const model = HybridRecommender.fit(buildUserItemMatrix(data), tinyMovies, params);
 

@@ -20,6 +20,8 @@ const plain: UserCfParams = {
   overlapWeighting: false,
   maxNeighbours: 10,
   recallNeighbours: 10,
+  maxRatersScanned: 0,
+  rescoredNeighbours: 10,
 };
 const cf = (params: Partial<UserCfParams> = {}): UserBasedCF =>
   new UserBasedCF(matrix, fitBaselines(matrix), { ...plain, ...params }, { min: 1, max: 5 });

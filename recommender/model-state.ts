@@ -1,0 +1,84 @@
+import type { Baselines, BaselineParams } from './baseline';
+import { ratingScale } from './baseline';
+import type { CandidateLists } from './candidates';
+import type { ContentParams, ContentSimilarity, FeatureRows } from './content';
+import { accumulateProfile, featureRows, profileCosines } from './content';
+import type { UserItemMatrix } from './matrix';
+import type { QualityScores } from './quality';
+import { computeQuality } from './quality';
+import type { Movie } from './types';
+import type { Centring, UserCfParams } from './user-cf';
+import { computeCentring } from './user-cf';
+
+export interface HybridParams {
+  userCf: UserCfParams;
+  content: ContentParams;
+  baseline: BaselineParams;
+  /** Weight of the user-based recall in the hybrid recall; the content recall gets the rest. */
+  hybridUserWeight: number;
+  /** How many of the best recall candidates go to the rerank. */
+  candidatePool: number;
+  /** Candidates need at least this many ratings (the popular fallback is not filtered). */
+  minCandidateRatings: number;
+  /** Users with fewer ratings get content from their few ratings instead of CF. */
+  minUserRatings: number;
+  /** C of the Bayesian-shrunk mean rating, in ratings. */
+  priorWeight: number;
+  /** Default quality_weight of a request. */
+  qualityWeight: number;
+}
+
+/** What a fitted model consists of; the artifact stores exactly this. */
+export interface ModelCore {
+  matrix: UserItemMatrix;
+  baselines: Baselines;
+  content: ContentSimilarity;
+  /** Catalog metadata aligned with the matrix's movie indices. */
+  catalog: Movie[];
+  params: HybridParams;
+}
+
+/** What serving derives from the core in linear time: computed once per model, shared by its threads. */
+export interface DerivedState {
+  scale: { min: number; max: number };
+  quality: QualityScores;
+  centring: Centring;
+  contentRows: FeatureRows;
+  /** cos(audience taste, movie): how well each movie matches what everybody rated highly. */
+  audienceCosine: Float32Array;
+}
+
+/** A model ready to answer: the core, its derived state and, when the batch computed them, the candidate pools. */
+export interface ModelState extends ModelCore {
+  derived: DerivedState;
+  candidates?: CandidateLists;
+}
+
+/** The audience's taste: every movie's vector weighted by the sum of its ratings above the scale's minimum. */
+function audienceCosines(matrix: UserItemMatrix, rows: FeatureRows, ratingMin: number): Float32Array {
+  const { numMovies, colPtr, colValues } = matrix;
+  const weights = new Float64Array(numMovies);
+  for (let i = 0; i < numMovies; i++) {
+    for (let k = colPtr[i]!; k < colPtr[i + 1]!; k++) weights[i]! += colValues[k]! - ratingMin;
+  }
+  const movies = Int32Array.from({ length: numMovies }, (_, i) => i);
+  const taste = new Float64Array(rows.numFeatures);
+  const norm = accumulateProfile(rows, movies, weights, taste);
+  return profileCosines(rows, taste, norm, numMovies);
+}
+
+export function deriveState(core: ModelCore, candidates?: CandidateLists): ModelState {
+  const scale = ratingScale(core.matrix);
+  const contentRows = featureRows(core.catalog, core.params.content);
+  return {
+    ...core,
+    derived: {
+      scale,
+      quality: computeQuality(core.matrix, core.params.priorWeight, scale),
+      centring: computeCentring(core.matrix, core.baselines, core.params.userCf),
+      contentRows,
+      audienceCosine: audienceCosines(core.matrix, contentRows, scale.min),
+    },
+    ...(candidates ? { candidates } : {}),
+  };
+}
