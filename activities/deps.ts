@@ -1,5 +1,5 @@
 import type { GateSettings } from '../domain/gate';
-import type { FeatureStore, ModelServer, ObjectStore } from '../domain/ports';
+import type { FeatureStore, ModelServer, ObjectStore, ReplicaRegistry } from '../domain/ports';
 import type { ValidationThresholds } from '../domain/validation';
 
 export interface BatchSettings {
@@ -8,13 +8,18 @@ export interface BatchSettings {
   gate: GateSettings;
   /** `maxTestUsers` bounds the users scored (a seeded sample); the models are fitted on all training data. */
   evaluation: { protocol: 'stratified' | 'temporal'; seed: number; maxTestUsers: number };
+  /** How long the reload stage waits for every live API replica to serve the deployed version. */
+  reloadReplicasTimeoutMs: number;
 }
 
 /** Everything the activities touch, injected by the worker (or a test). */
 export interface ActivityDeps {
   store: ObjectStore;
   features: FeatureStore;
-  modelServer: ModelServer;
+  /** Where the API replicas announce themselves. */
+  replicas: ReplicaRegistry;
+  /** An API replica at its announced URL. */
+  modelServerAt: (url: string) => ModelServer;
   settings: BatchSettings;
   now?: () => Date;
 }

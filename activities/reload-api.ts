@@ -1,24 +1,55 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { ReloadRejectedError } from '../adapters/http/model-server';
+import { readCurrentPointer } from '../domain/model-registry';
+import type { ReplicaStatus } from '../domain/ports';
 import type { ActivityDeps } from './deps';
 import type { ReloadSummary } from './types';
 
+const ROUND_MS = 1_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * Tells the API to load the deployed version and checks that it serves it. A refused token will not fix
- * itself and fails at once; an API that is down or still on the old model is retried.
+ * Makes every live API replica serve what is deployed, and succeeds only once they all do. Replicas
+ * follow the registry by themselves; this stage also tells each one that is behind to reload (POST
+ * /reload, loading the registry's current version), so none waits for its next check. It fails
+ * non-retryably naming the replica when one refuses the version, or when some are still behind after
+ * the timeout; with no replica live it fails retryably (the API may be starting), and Temporal retries.
  */
 export function createReloadApi(deps: ActivityDeps) {
+  const now = deps.now ?? (() => new Date());
   return async function reloadApi(input: { model_version: string }): Promise<ReloadSummary> {
-    try {
-      await deps.modelServer.reload(input.model_version);
-    } catch (err) {
-      if (err instanceof ReloadRejectedError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
-      throw err;
+    const deadline = now().getTime() + deps.settings.reloadReplicasTimeoutMs;
+    const told = new Set<string>();
+    for (;;) {
+      const target = (await readCurrentPointer(deps.store))?.version ?? input.model_version;
+      const live = await deps.replicas.live(now().getTime());
+      if (live.length === 0) throw new Error('no API replica is live in the replica registry');
+      const refusing = live.filter((r) => r.refused?.version === target);
+      if (refusing.length > 0) throw ApplicationFailure.nonRetryable(describe(refusing, (r) => `refused ${target}: ${r.refused?.problem}`), 'ReloadRefused');
+      const behind = live.filter((r) => r.served_version !== target);
+      heartbeat({ target, live: live.length, behind: behind.map((r) => r.replica_id) });
+      if (behind.length === 0) {
+        return { served_version: target, replicas: live.map((r) => r.replica_id), ...(target !== input.model_version ? { superseded_version: input.model_version } : {}) };
+      }
+      if (now().getTime() > deadline) {
+        throw ApplicationFailure.nonRetryable(describe(behind, (r) => `serves ${r.served_version ?? 'no model'}`) + `, not ${target}, after ${deps.settings.reloadReplicasTimeoutMs / 1000} s`, 'ReloadTimedOut');
+      }
+      await Promise.all(behind.filter((r) => !told.has(r.replica_id)).map((r) => tell(r, told)));
+      await sleep(ROUND_MS);
     }
-    const served = await deps.modelServer.servedVersion();
-    if (served !== input.model_version) {
-      throw new Error(`the API serves model ${served ?? '(none)'} after the reload, not ${input.model_version}`);
-    }
-    return { served_version: served };
   };
+
+  async function tell(replica: ReplicaStatus, told: Set<string>): Promise<void> {
+    try {
+      await deps.modelServerAt(replica.url).reload();
+      told.add(replica.replica_id);
+    } catch (err) {
+      // A refusal shows in the replica's own entry (and fails the stage there); anything else is retried next round.
+      if (err instanceof ReloadRejectedError) told.add(replica.replica_id);
+    }
+  }
+}
+
+function describe(replicas: ReplicaStatus[], what: (r: ReplicaStatus) => string): string {
+  return replicas.map((r) => `replica ${r.replica_id} (${r.url}) ${what(r)}`).join('; ');
 }

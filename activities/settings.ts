@@ -7,5 +7,6 @@ export function batchSettings(config: Config): BatchSettings {
     validation: config.batch.validation,
     gate: config.batch.gate,
     evaluation: config.batch.evaluation,
+    reloadReplicasTimeoutMs: config.batch.reloadReplicasTimeoutMs,
   };
 }

@@ -62,5 +62,9 @@ export interface DeploySummary {
 }
 
 export interface ReloadSummary {
+  /** The version every live replica serves: the registry's current one. */
   served_version: string;
+  replicas: string[];
+  /** Set when an operator made another version current while the stage ran. */
+  superseded_version?: string;
 }

@@ -1,33 +1,42 @@
 /**
- * `npm run api`: configuration → Kafka publisher, model registry (S3), feature store (DynamoDB) → Koa
- * app → listen. Starts answering at once; /readyz says 503 until the producer is connected and a model
- * is loaded. At start-up it loads the registry's current model, if one is deployed; while the registry
- * cannot be read it keeps trying in the background (recommendations answer 503, ingest works).
- * SIGTERM/SIGINT: stop accepting connections, let in-flight requests get their broker answer, flush the
- * producer, exit.
+ * `npm run api`: configuration → Kafka publisher, model registry (S3), feature and fresh-rating stores
+ * and the replica registry (DynamoDB), the fresh-user index (Kafka) → Koa app → listen. Starts
+ * answering at once; /readyz says 503 until the producer is connected and a model is loaded. The
+ * replica follows the registry by itself (RegistryWatcher) and announces what it serves
+ * (ReplicaAnnouncer), so any number of replicas behind a load balancer serve one version.
+ * SIGTERM/SIGINT: withdraw from the replica registry, stop accepting connections, let in-flight
+ * requests get their broker answer, flush the producer, stop the threads, exit.
  */
 import http from 'node:http';
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfigOrExit } from '../config';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb/client';
 import { DynamoFeatureStore } from '../adapters/dynamodb/feature-store';
+import { DynamoFreshRatingStore } from '../adapters/dynamodb/fresh-ratings';
+import { DynamoReplicaRegistry } from '../adapters/dynamodb/replicas';
 import { createKafkaBatchSender } from '../adapters/kafka/batch-sender';
 import { createKafka } from '../adapters/kafka/client';
 import { CoalescingPublisher } from '../adapters/kafka/coalescing-producer';
 import { createS3Client } from '../adapters/s3/client';
 import { S3ObjectStore } from '../adapters/s3/object-store';
 import { createApp } from './app';
-import { ModelHolder, RegistryUnavailableError } from './model-holder';
+import { FreshRatingsReader } from './fresh-ratings';
+import { FreshUserIndex } from './fresh-user-index';
+import { ModelHolder } from './model-holder';
+import { RegistryWatcher } from './registry-watcher';
+import { ReplicaAnnouncer } from './replica-announcer';
 
 const MAX_BATCH_EVENTS = 1000;
 const RETRY_AFTER_SECONDS = 1;
-const REGISTRY_RETRY_MS = 5_000;
 
 const config = loadConfigOrExit();
 const logger = pino({ level: config.logLevel, base: { process: 'api' } });
 
-const sender = createKafkaBatchSender(createKafka(config.kafka, 'api'), config.kafka.topic, (err) =>
+const kafka = createKafka(config.kafka, 'api');
+const sender = createKafkaBatchSender(kafka, config.kafka.topic, (err) =>
   logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Kafka producer not connected yet; retrying'),
 );
 const publisher = new CoalescingPublisher(sender, {
@@ -36,57 +45,54 @@ const publisher = new CoalescingPublisher(sender, {
   ackTimeoutMs: config.kafka.ackTimeoutMs,
 });
 const s3 = createS3Client(config.s3);
-const models = new ModelHolder(new S3ObjectStore(s3, config.s3.bucket));
+const registryStore = new S3ObjectStore(s3, config.s3.bucket);
+const models = new ModelHolder(registryStore, { threads: config.api.recommenderThreads });
 const dynamo = createDynamoClient(config.dynamodb);
-const features = new DynamoFeatureStore(createDocumentClient(dynamo), {
-  userTable: config.dynamodb.userFeaturesTable,
-  movieTable: config.dynamodb.movieFeaturesTable,
-});
+const documents = createDocumentClient(dynamo);
+const features = new DynamoFeatureStore(documents, { userTable: config.dynamodb.userFeaturesTable, movieTable: config.dynamodb.movieFeaturesTable });
+const replicaId = config.api.replicaId ?? `${hostname()}-${process.pid}`;
+const freshIndex = new FreshUserIndex(kafka, config.kafka.topic, `${config.kafka.clientId}-api-fresh-${replicaId}`, logger);
+const fresh = new FreshRatingsReader(new DynamoFreshRatingStore(documents, config.dynamodb.freshRatingsTable), freshIndex, config.fresh);
+const announcer = new ReplicaAnnouncer(new DynamoReplicaRegistry(documents, config.dynamodb.replicasTable), replicaId, models, config.api.replicaHeartbeatMs, logger);
+const watcher = new RegistryWatcher(registryStore, models, config.api.modelPollIntervalMs, logger);
 const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry });
 const app = createApp({
   publisher,
   logger,
   config: { bodyLimit: config.api.bodyLimit, maxBatchEvents: MAX_BATCH_EVENTS, retryAfterSeconds: RETRY_AFTER_SECONDS },
-  serving: { models, features, reloadToken: config.api.reloadToken, recommendationCacheSize: config.api.recommendationCacheSize },
+  serving: { models, features, fresh, reloadToken: config.api.reloadToken, recommendationCacheBytes: config.api.recommendationCacheBytes },
   metricsRegistry,
 });
 
-/** Loads the deployed model unless a reload got there first; retries only while the registry is unreachable. */
-async function loadDeployedModel(): Promise<void> {
-  while (!stopping && models.current() === undefined) {
-    try {
-      const loaded = await models.loadDeployed();
-      if (loaded) logger.info({ version: loaded.model.version, load_ms: Math.round(loaded.loadMs) }, 'model loaded');
-      else if (models.current() === undefined) logger.warn({ bucket: config.s3.bucket }, 'no model is deployed in the registry: recommendations answer 503 until POST /reload');
-      return;
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if (!(err instanceof RegistryUnavailableError)) {
-        logger.error({ err: message }, 'the deployed model cannot be served: recommendations answer 503 until POST /reload');
-        return;
-      }
-      logger.warn({ err: message }, 'model registry unreachable; retrying');
-      await new Promise((resolve) => setTimeout(resolve, REGISTRY_RETRY_MS));
-    }
-  }
-}
+const indexStarted = freshIndex.start().catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'fresh-user index not started; requests read the fresh store'));
+models.onChange(() => {
+  announcer.announce();
+  const watermark = models.current()?.manifest.data_snapshot?.bronze_watermark;
+  void indexStarted.then(() => freshIndex.follow(watermark)).catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'fresh-user index could not follow the model; requests read the fresh store'));
+});
 
 const handle = app.callback();
 const server = http.createServer((req, res) => void handle(req, res));
-server.listen(config.api.port, config.api.host, () => logger.info({ url: config.api.url, topic: config.kafka.topic }, 'api listening'));
+server.listen(config.api.port, config.api.host, () => {
+  const { port } = server.address() as AddressInfo;
+  const url = config.api.advertisedUrl ?? `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${port}`;
+  logger.info({ url, replica_id: replicaId, topic: config.kafka.topic, threads: config.api.recommenderThreads }, 'api listening');
+  announcer.start(url);
+});
 void sender.start().then(() => logger.info('Kafka producer connected'));
-let stopping = false;
-void loadDeployedModel();
+watcher.start();
 
+let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
+  await Promise.all([announcer.stop(), watcher.stop()]);
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await closed;
-  await publisher.close();
+  await Promise.all([publisher.close(), freshIndex.stop(), models.close()]);
   s3.destroy();
   dynamo.destroy();
   logger.info('stopped');

@@ -35,6 +35,18 @@ export function createApiMetrics(registry: Registry, models: ModelHolder | undef
         if (version !== undefined) this.set({ version }, 1);
       },
     }),
+    freshReads: new Counter({
+      name: 'movie_rec_fresh_reads_total',
+      help: "How a recommendation learnt the user's fresh ratings: the fresh-user index knew there were none (index), the store was read (store), or the store did not answer in time (unavailable)",
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    answers: new Counter({
+      name: 'movie_rec_recommendation_answers_total',
+      help: 'Recommendation answers by how they were made: a lookup in the candidate pools, computed with fresh ratings on a recommender thread, or the lookup without the fresh-rated movies (threads busy)',
+      labelNames: ['how'] as const,
+      registers,
+    }),
     recommendationCache: new Counter({ name: 'movie_rec_recommendation_cache_total', help: 'Recommendation answers served from the per-model cache (hit) or computed (miss)', labelNames: ['result'] as const, registers }),
     reloads: new Counter({ name: 'movie_rec_model_reloads_total', help: 'POST /reload outcomes', labelNames: ['outcome'] as const, registers }),
     eventsAccepted: new Counter({ name: 'movie_rec_ingest_events_accepted_total', help: 'Events acknowledged by the broker (202)', registers }),

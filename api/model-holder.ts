@@ -1,24 +1,29 @@
 /**
  * The model the API serves, and the only way to change it: `reload(version?)` reads the version from the
- * registry (`models/<version>/manifest.json` + `model.bin`), checks it (manifest shape, size and sha256
- * of the bytes, the artifact decodes, a smoke recommendation per method works) and only then swaps it
- * in with one assignment. A failed reload leaves the served model untouched. Reloads run one at a time,
- * in arrival order (a promise chain), so two reloads never interleave their checks and swaps.
+ * registry (`models/<version>/manifest.json` + `model.bin`), checks it (manifest shape; then, in a thread
+ * of its own, size and sha256 of the bytes, the artifact decodes, a smoke recommendation per method
+ * works) and only then swaps it in with one assignment. A failed reload leaves the served model
+ * untouched. Reloads run one at a time, in arrival order (a promise chain), so two reloads never
+ * interleave their checks and swaps. The served model's state is shared memory: the API's thread
+ * answers lookups from it, and a pool of recommender threads computes answers for users with fresh
+ * ratings over the same arrays.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { readCurrentPointer, readManifest, type ModelManifest } from '../domain/model-registry';
+import { CURRENT_POINTER_KEY, readCurrentPointer, readManifest, type ModelManifest } from '../domain/model-registry';
 import type { ObjectStore } from '../domain/ports';
-import { deserialize } from '../recommender/artifact';
-import { ArtifactError } from '../recommender/errors';
-import { methods, type HybridRecommender } from '../recommender/hybrid';
+import { HybridRecommender } from '../recommender/hybrid';
+import { reviveState } from '../recommender/shared-state';
+import { ModelLoader, RecommenderPool } from './serving-threads';
 
 /** Versions name S3 keys: letters, digits and . _ - only, so no version reaches outside `models/<version>/`. */
 export const MODEL_VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export interface LoadedModel {
   version: string;
+  /** Answers on the API's own thread: lookups in the candidate pools, similar movies. */
   recommender: HybridRecommender;
+  /** Threads computing answers for users with fresh ratings; none when the API runs without threads. */
+  pool: RecommenderPool | undefined;
   manifest: ModelManifest;
   loadedAt: Date;
 }
@@ -53,10 +58,6 @@ const manifestShape = z.looseObject({
   artifact: z.looseObject({ key: z.string().min(1), bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
 });
 
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /** Registry reads: a missing or unparsable manifest is the model's fault, a failed request the registry's. */
 async function registryRead<T>(what: string, read: () => Promise<T>): Promise<T> {
   try {
@@ -67,34 +68,37 @@ async function registryRead<T>(what: string, read: () => Promise<T>): Promise<T>
   }
 }
 
-/** Every method must answer for a known user and for an unknown one, and similar movies must work. */
-function smokeTest(recommender: HybridRecommender): void {
-  const { userIds, movieIds } = recommender.matrix;
-  if (movieIds.length === 0) throw new InvalidModelError('the model knows no movies');
-  const users = userIds.length > 0 ? [userIds[0]!, -1] : [-1];
-  for (const userId of users) {
-    for (const method of methods) {
-      const answer = recommender.recommend(userId, { method, limit: 10 });
-      if (answer.items.length === 0) throw new InvalidModelError(`smoke test: ${method} recommended nothing for user ${userId}`);
-      for (const item of answer.items) {
-        if (![item.score, item.recall_score, item.quality_score].every(Number.isFinite)) {
-          throw new InvalidModelError(`smoke test: ${method} gave a non-finite score for movie ${item.movieId}`);
-        }
-      }
-    }
-  }
-  recommender.similarMovies(movieIds[0]!, 10);
+export interface ModelHolderOptions {
+  /** Recommender threads per served model; 0 computes answers for users with fresh ratings on the API's thread. */
+  threads: number;
 }
 
 export class ModelHolder {
   private loaded: LoadedModel | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly loader = new ModelLoader();
+  /** What the last attempt to load a version refused, until a version is loaded. */
+  private refused: { version: string; problem: string; at: Date } | undefined;
+  private readonly listeners: (() => void)[] = [];
 
-  constructor(private readonly store: ObjectStore) {}
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly options: ModelHolderOptions = { threads: 1 },
+  ) {}
 
   /** The served model; read it once per request so that a swap mid-request cannot mix two models. */
   current(): LoadedModel | undefined {
     return this.loaded;
+  }
+
+  /** The version the last failed load refused, and why (cleared by a successful load). */
+  lastRefusal(): { version: string; problem: string; at: Date } | undefined {
+    return this.refused;
+  }
+
+  /** Calls `listener` after every change of the served model and every refusal of a version. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
   }
 
   /** Loads `version`, or the registry's current version when none is given; serialised with other reloads. */
@@ -109,9 +113,19 @@ export class ModelHolder {
   loadDeployed(): Promise<ReloadResult | undefined> {
     return this.serialised(async () => {
       if (this.loaded !== undefined) return undefined;
-      const pointer = await registryRead('models/current.json', () => readCurrentPointer(this.store));
+      const pointer = await registryRead(CURRENT_POINTER_KEY, () => readCurrentPointer(this.store));
       return pointer === undefined ? undefined : this.load(pointer.version);
     });
+  }
+
+  /** Stops the loader and the served model's threads. */
+  async close(): Promise<void> {
+    await this.chain;
+    await Promise.all([this.loader.close(), this.loaded?.pool?.close()]);
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener();
   }
 
   private serialised<T>(task: () => Promise<T>): Promise<T> {
@@ -122,10 +136,23 @@ export class ModelHolder {
 
   private async load(requested: string | undefined): Promise<ReloadResult> {
     const started = performance.now();
-    const version = requested ?? (await registryRead('models/current.json', () => readCurrentPointer(this.store)))?.version;
-    if (version === undefined) throw new ModelNotFoundError('no model is deployed in the registry (no models/current.json)');
+    const version = requested ?? (await registryRead(CURRENT_POINTER_KEY, () => readCurrentPointer(this.store)))?.version;
+    if (version === undefined) throw new ModelNotFoundError(`no model is deployed in the registry (no ${CURRENT_POINTER_KEY})`);
     if (!MODEL_VERSION_PATTERN.test(version)) throw new ModelNotFoundError(`${JSON.stringify(version)} is not a model version`);
+    try {
+      const result = await this.loadVersion(version, started);
+      if (result.changed) this.notify();
+      return result;
+    } catch (err) {
+      if (err instanceof InvalidModelError) {
+        this.refused = { version, problem: err.message, at: new Date() };
+        this.notify();
+      }
+      throw err;
+    }
+  }
 
+  private async loadVersion(version: string, started: number): Promise<ReloadResult> {
     const rawManifest = await registryRead(`the manifest of ${version}`, () => readManifest(this.store, version));
     if (rawManifest === undefined) throw new ModelNotFoundError(`model ${version} is not in the registry`);
     const shape = manifestShape.safeParse(rawManifest);
@@ -141,24 +168,24 @@ export class ModelHolder {
     const bytes = await registryRead(`the artifact of ${version}`, () => this.store.get(manifest.artifact.key));
     if (bytes === undefined) throw new InvalidModelError(`the artifact ${manifest.artifact.key} of ${version} is missing`);
     if (bytes.length !== manifest.artifact.bytes) throw new InvalidModelError(`the artifact of ${version} has ${bytes.length} bytes, its manifest says ${manifest.artifact.bytes}`);
-    const digest = sha256(bytes);
-    if (digest !== manifest.artifact.sha256) throw new InvalidModelError(`the artifact of ${version} has sha256 ${digest}, its manifest says ${manifest.artifact.sha256}`);
+    const outcome = await this.loader.load(version, bytes, manifest.artifact.sha256);
+    if (!outcome.ok) throw new InvalidModelError(outcome.problem);
+    const state = reviveState(outcome.state);
 
-    let recommender: HybridRecommender;
-    try {
-      recommender = deserialize(bytes);
-    } catch (err) {
-      if (err instanceof ArtifactError) throw new InvalidModelError(err.message);
-      throw new InvalidModelError(`the artifact of ${version} cannot be decoded: ${err instanceof Error ? err.message : String(err)}`);
+    let pool: RecommenderPool | undefined;
+    if (this.options.threads > 0) {
+      pool = new RecommenderPool(state, this.options.threads);
+      try {
+        await pool.warm({ userId: state.matrix.userIds[0] ?? -1, options: { limit: 1 }, fresh: [{ movieId: state.matrix.movieIds[0]!, rating: state.derived.scale.max }] });
+      } catch (err) {
+        await pool.close();
+        throw new InvalidModelError(`the recommender threads cannot serve ${version}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
-    try {
-      smokeTest(recommender);
-    } catch (err) {
-      if (err instanceof InvalidModelError) throw err;
-      throw new InvalidModelError(`smoke test failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-
-    this.loaded = { version, recommender, manifest, loadedAt: new Date() };
+    this.loaded = { version, recommender: new HybridRecommender(state), pool, manifest, loadedAt: new Date() };
+    this.refused = undefined;
+    // The previous model's threads finish what they were given, then stop.
+    void previous?.pool?.close().catch(() => undefined);
     return { model: this.loaded, previousVersion: previous?.version, changed: true, loadMs: performance.now() - started };
   }
 }

@@ -53,6 +53,14 @@ const recommendationList = z.object({
   model_version: z.string(),
   method: z.enum(methods),
   path: z.enum(['personalised', 'content-from-few-ratings', 'popular']).describe('which path produced the list: CF/content recall, content from a few ratings, or the popular fallback'),
+  fresh: z
+    .object({
+      status: z.enum(['ok', 'unavailable']).describe('`unavailable`: the fresh-rating store did not answer in time; the list comes from the model alone'),
+      ratings: z.number().int().describe('ratings of this user accepted since the served model was trained (of movies it knows)'),
+      folded: z.boolean().describe('whether they were folded into the profile; false with ratings > 0: the model’s own list without those movies (recommender threads busy)'),
+      detail: z.string().optional(),
+    })
+    .describe('the ratings the served model does not contain yet; movies rated there are never recommended'),
   items: z.array(
     z.object({
       movie_id: z.number().int(),

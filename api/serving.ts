@@ -1,5 +1,6 @@
 /** What the serving routes share: the model holder and the 503 they answer while no model is loaded. */
 import type { FeatureStore } from '../domain/ports';
+import type { FreshRatingsReader } from './fresh-ratings';
 import type { LoadedModel, ModelHolder } from './model-holder';
 import { ProblemError } from './problems';
 
@@ -9,10 +10,12 @@ export const NO_MODEL_RETRY_AFTER_SECONDS = 30;
 export interface ServingDeps {
   models: ModelHolder;
   features: FeatureStore;
+  /** The request's user's ratings the served model does not contain yet. */
+  fresh: FreshRatingsReader;
   /** Bearer token of POST /reload. */
   reloadToken: string;
-  /** Recommendation answers kept per served model (least recently used go first); 0 turns caching off. */
-  recommendationCacheSize: number;
+  /** Bytes of recommendation answers kept per served model (least recently used go first); 0 turns caching off. */
+  recommendationCacheBytes: number;
 }
 
 export function requireModel(models: ModelHolder): LoadedModel {

@@ -14,34 +14,19 @@ import { createApp } from '../api/app';
 import { ModelHolder } from '../api/model-holder';
 import type { EventPublisher } from '../domain/event-publisher';
 import { modelKey, writeManifest } from '../domain/model-registry';
-import type { FeatureStore, ObjectStore } from '../domain/ports';
+import type { FeatureStore, FreshRatingStore } from '../domain/ports';
+import { FreshRatingsReader } from '../api/fresh-ratings';
+import { MemoryObjectStore } from '../test/support/memory-store';
 import { buildUserItemMatrix, HybridRecommender, loadDataset, serialize } from '../recommender';
 
 const [spec, cacheArg] = process.argv.slice(2);
 if (!spec || !process.send) throw new Error('usage: forked with IPC, arguments: <dataset> [recommendation cache size]');
 const config = loadConfigOrExit();
-const cacheSize = cacheArg === undefined ? config.api.recommendationCacheSize : Number(cacheArg);
-
-/** The registry as a map: the benchmark measures serving, not S3. */
-function memoryStore(): ObjectStore {
-  const objects = new Map<string, Uint8Array>();
-  return {
-    put: (key, body) => {
-      objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : body);
-      return Promise.resolve();
-    },
-    get: (key) => Promise.resolve(objects.get(key)),
-    list: () => (async function* () {})(),
-    lines: () => (async function* () {})(),
-    delete: (key) => {
-      objects.delete(key);
-      return Promise.resolve();
-    },
-  };
-}
+const cacheBytes = cacheArg === undefined ? config.api.recommendationCacheBytes : Number(cacheArg);
 
 /** Serving routes only are measured; ingest and features answer if asked but are not used. */
 const publisher: EventPublisher = { publish: (events) => Promise.resolve(events.map((e) => ({ event_id: e.event_id }))), isReady: () => true, close: () => Promise.resolve() };
+const noFreshRatings: FreshRatingStore = { put: () => Promise.resolve(), newest: () => Promise.resolve([]) };
 const features: FeatureStore = {
   putUserFeatures: () => Promise.resolve(0),
   putMovieFeatures: () => Promise.resolve(0),
@@ -54,7 +39,7 @@ const dataset = loadDataset(spec, config.movielensDir);
 const model = HybridRecommender.fit(buildUserItemMatrix(dataset.ratings), dataset.movies);
 const fitSeconds = (performance.now() - fitStarted) / 1000;
 const bytes = serialize(model, { snapshotId: `bench-${spec}` });
-const store = memoryStore();
+const store = new MemoryObjectStore();
 const version = `bench-${spec.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 await store.put(modelKey(version), bytes);
 await writeManifest(store, {
@@ -73,7 +58,7 @@ const app = createApp({
   publisher,
   logger: pino({ level: 'silent' }),
   config: { bodyLimit: config.api.bodyLimit, maxBatchEvents: 1000, retryAfterSeconds: 1 },
-  serving: { models, features, reloadToken: config.api.reloadToken, recommendationCacheSize: cacheSize },
+  serving: { models, features, fresh: new FreshRatingsReader(noFreshRatings, undefined, config.fresh), reloadToken: config.api.reloadToken, recommendationCacheBytes: cacheBytes },
 });
 const handle = app.callback();
 const server = http.createServer((req, res) => void handle(req, res));

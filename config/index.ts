@@ -42,6 +42,7 @@ const envSchema = z.object({
   KAFKA_DLQ_TOPIC: text.default('user-events-dlq'),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(3).default(3),
   KAFKA_GROUP_ID: text.default('movie-rec-consumer-group'),
+  KAFKA_FRESH_GROUP_ID: text.optional(),
   KAFKA_LINGER_MS: nonNegativeInt.default(20),
   KAFKA_BATCH_MAX_MESSAGES: positiveInt.default(1000),
   KAFKA_ACK_TIMEOUT_MS: positiveInt.default(2000),
@@ -69,7 +70,16 @@ const envSchema = z.object({
   API_BODY_LIMIT: text.default('1mb'),
   API_URL: url.optional(),
   RELOAD_TOKEN: z.string().min(16, 'must be at least 16 characters').default('movie-rec-local-reload-token'),
-  API_RECOMMENDATION_CACHE_SIZE: nonNegativeInt.default(10_000),
+  API_RECOMMENDATION_CACHE_BYTES: nonNegativeInt.default(32 * 1024 * 1024),
+  API_RECOMMENDER_THREADS: nonNegativeInt.optional(),
+  API_REPLICA_ID: z.string().trim().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1-128 letters, digits, . _ : -').optional(),
+  API_ADVERTISED_URL: url.optional(),
+  MODEL_POLL_INTERVAL_MS: positiveInt.default(3_000),
+  REPLICA_HEARTBEAT_MS: positiveInt.default(3_000),
+  FRESH_RATINGS_TTL_HOURS: positiveInt.default(72),
+  FRESH_RATINGS_MAX_PER_USER: z.coerce.number().int().min(1).max(1000).default(200),
+  FRESH_STORE_TIMEOUT_MS: positiveInt.default(100),
+  RELOAD_REPLICAS_TIMEOUT_MS: positiveInt.default(120_000),
 
   VALIDATION_MAX_INVALID_RATIO: ratio.default(0.05),
   VALIDATION_MAX_UNKNOWN_MOVIE_RATIO: ratio.default(0.05),
@@ -155,6 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       dlqTopic: e.KAFKA_DLQ_TOPIC,
       topicPartitions: e.KAFKA_TOPIC_PARTITIONS,
       groupId: e.KAFKA_GROUP_ID,
+      /** The consumer group that writes fresh ratings to DynamoDB: its own, so it never holds up bronze. */
+      freshGroupId: e.KAFKA_FRESH_GROUP_ID ?? `${e.KAFKA_GROUP_ID}-fresh-ratings`,
       lingerMs: e.KAFKA_LINGER_MS,
       batchMaxMessages: e.KAFKA_BATCH_MAX_MESSAGES,
       ackTimeoutMs: e.KAFKA_ACK_TIMEOUT_MS,
@@ -178,6 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       tablePrefix: e.DYNAMODB_TABLE_PREFIX,
       userFeaturesTable: `${e.DYNAMODB_TABLE_PREFIX}user_features`,
       movieFeaturesTable: `${e.DYNAMODB_TABLE_PREFIX}movie_features`,
+      freshRatingsTable: `${e.DYNAMODB_TABLE_PREFIX}fresh_ratings`,
+      replicasTable: `${e.DYNAMODB_TABLE_PREFIX}api_replicas`,
     },
     api: {
       host: e.API_HOST,
@@ -186,8 +200,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       url: e.API_URL ?? `http://${e.API_HOST === '0.0.0.0' ? '127.0.0.1' : e.API_HOST}:${e.API_PORT}`,
       bodyLimit: e.API_BODY_LIMIT,
       reloadToken: e.RELOAD_TOKEN,
-      /** Recommendation answers cached per served model; 0 turns the cache off. */
-      recommendationCacheSize: e.API_RECOMMENDATION_CACHE_SIZE,
+      /** Bytes of recommendation answers cached per served model; 0 turns the cache off. */
+      recommendationCacheBytes: e.API_RECOMMENDATION_CACHE_BYTES,
+      /** Threads computing answers for users with fresh ratings; default: the machine's cores. */
+      recommenderThreads: e.API_RECOMMENDER_THREADS ?? os.availableParallelism(),
+      /** This replica's id in the replica registry; default: host name, process id and port. */
+      replicaId: e.API_REPLICA_ID,
+      /** Where the batch reaches this replica; default: its listening address. */
+      advertisedUrl: e.API_ADVERTISED_URL,
+      /** How often each replica checks `models/current.json` for a new deployment. */
+      modelPollIntervalMs: e.MODEL_POLL_INTERVAL_MS,
+      /** How often each replica renews its entry in the replica registry (it expires after three missed beats). */
+      replicaHeartbeatMs: e.REPLICA_HEARTBEAT_MS,
+    },
+    fresh: {
+      /** How long a fresh rating stays in DynamoDB after it was accepted (a model contains it by then). */
+      ttlSeconds: e.FRESH_RATINGS_TTL_HOURS * 3600,
+      /** The most fresh ratings of one user a request reads (the newest). */
+      maxPerUser: e.FRESH_RATINGS_MAX_PER_USER,
+      /** How long a request waits for the fresh-rating store before answering from the model alone. */
+      timeoutMs: e.FRESH_STORE_TIMEOUT_MS,
     },
     batch: {
       validation: {
@@ -200,6 +232,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       },
       gate: { metric: e.GATE_METRIC, minimum: e.GATE_MINIMUM, maxRegression: e.GATE_MAX_REGRESSION },
       evaluation: { protocol: e.EVALUATION_PROTOCOL, seed: e.EVALUATION_SEED, maxTestUsers: e.EVALUATION_MAX_TEST_USERS },
+      /** How long the reload stage waits for every live API replica to serve the deployed version. */
+      reloadReplicasTimeoutMs: e.RELOAD_REPLICAS_TIMEOUT_MS,
     },
     airflow: {
       python: e.AIRFLOW_PYTHON,

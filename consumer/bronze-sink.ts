@@ -5,7 +5,7 @@
  * after this resolves, so a crash at any point means the batch is read and written again (at-least-once).
  */
 import { bronzeObjectKey, ingestionDate } from '../domain/bronze';
-import { parseStoredEvent, type FieldProblem } from '../domain/events';
+import { parseStoredEvent, type FieldProblem, type RatingEvent } from '../domain/events';
 import type { OutgoingMessage } from '../adapters/kafka/batch-sender';
 
 export interface ConsumedMessage {
@@ -44,9 +44,10 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-type Verdict = { ok: true } | { ok: false; reason: DeadLetter['reason']; problems: FieldProblem[] };
+export type Verdict = { ok: true; event: RatingEvent } | { ok: false; reason: DeadLetter['reason']; problems: FieldProblem[] };
 
-function check(value: Buffer | null): Verdict {
+/** Whether a message's value is one stored event, and which; the bronze sink and the fresh-rating writer read messages alike. */
+export function checkMessage(value: Buffer | null): Verdict {
   if (value === null || value.length === 0) return { ok: false, reason: 'empty value', problems: [] };
   let text: string;
   try {
@@ -63,7 +64,7 @@ function check(value: Buffer | null): Verdict {
   // A line break would split the stored event across two JSON lines; stored bytes are never rewritten.
   if (value.includes(NEWLINE) || value.includes(CARRIAGE_RETURN)) return { ok: false, reason: 'not a single line', problems: [] };
   const parsed = parseStoredEvent(json);
-  return parsed.ok ? { ok: true } : { ok: false, reason: 'invalid event', problems: parsed.problems };
+  return parsed.ok ? { ok: true, event: parsed.event } : { ok: false, reason: 'invalid event', problems: parsed.problems };
 }
 
 /** Interprets a Kafka timestamp; a message without a usable one is dated by `fallback`. */
@@ -80,7 +81,7 @@ export async function sinkBatch(deps: BronzeSinkDeps, topic: string, partition: 
   const byDate = new Map<string, { at: Date; messages: ConsumedMessage[] }>();
   const deadLetters: OutgoingMessage[] = [];
   for (const message of messages) {
-    const verdict = check(message.value);
+    const verdict = checkMessage(message.value);
     if (verdict.ok) {
       const at = messageTime(message.timestamp, now);
       const date = ingestionDate(at);

@@ -1,37 +1,54 @@
 /**
- * `npm run consumer`: Kafka `user-events` → S3 bronze. SIGTERM/SIGINT: finish the batch in hand,
- * commit it, leave the group, exit. A crash (or SIGKILL) loses nothing: uncommitted batches are read
- * again on restart and rewritten under the same keys.
+ * `npm run consumer`: Kafka `user-events` → S3 bronze, and → DynamoDB `fresh_ratings` (in a consumer
+ * group of its own). SIGTERM/SIGINT: finish the batches in hand, commit them, leave the groups, exit. A
+ * crash (or SIGKILL) loses nothing: uncommitted batches are read again on restart and rewritten under
+ * the same keys.
  */
 import { pino } from 'pino';
 import { loadConfigOrExit } from '../config';
+import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb/client';
+import { DynamoFreshRatingStore } from '../adapters/dynamodb/fresh-ratings';
 import { createKafka } from '../adapters/kafka/client';
 import { createS3Client } from '../adapters/s3/client';
 import { startBronzeConsumer } from './bronze-consumer';
+import { startFreshRatingWriter } from './fresh-writer';
 
 const config = loadConfigOrExit();
 const logger = pino({ level: config.logLevel, base: { process: 'consumer' } });
 const s3 = createS3Client(config.s3);
+const dynamo = createDynamoClient(config.dynamodb);
+const kafka = createKafka(config.kafka, 'consumer');
 
-const running = await startBronzeConsumer({
-  kafka: createKafka(config.kafka, 'consumer'),
+const bronze = await startBronzeConsumer({
+  kafka,
   kafkaConfig: config.kafka,
   s3,
   bucket: config.s3.bucket,
   prefix: config.s3.bronzePrefix,
   logger,
 });
-logger.info({ topic: config.kafka.topic, group: config.kafka.groupId, bucket: config.s3.bucket, prefix: config.s3.bronzePrefix }, 'consumer running');
+const fresh = await startFreshRatingWriter({
+  kafka,
+  kafkaConfig: config.kafka,
+  store: new DynamoFreshRatingStore(createDocumentClient(dynamo), config.dynamodb.freshRatingsTable),
+  ttlSeconds: config.fresh.ttlSeconds,
+  logger,
+});
+logger.info(
+  { topic: config.kafka.topic, group: config.kafka.groupId, fresh_group: config.kafka.freshGroupId, bucket: config.s3.bucket, prefix: config.s3.bronzePrefix, fresh_table: config.dynamodb.freshRatingsTable },
+  'consumer running',
+);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping after the batch in hand');
-    running.stop().then(
+    logger.info({ signal }, 'stopping after the batches in hand');
+    Promise.all([bronze.stop(), fresh.stop()]).then(
       () => {
         s3.destroy();
+        dynamo.destroy();
         logger.info('stopped');
         process.exit(0);
       },

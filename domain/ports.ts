@@ -1,3 +1,5 @@
+import type { StoredFreshRating } from './fresh-ratings';
+
 /**
  * The storage interfaces the batch stages and the API depend on; adapters/ implements them per backend.
  */
@@ -11,6 +13,8 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array | string, contentType?: string): Promise<void>;
   /** The object's bytes, or undefined when there is none. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /** The object's entity tag (changes whenever it is written) and size, or undefined when there is none. */
+  head(key: string): Promise<{ etag: string; size: number } | undefined>;
   /** Every object under the prefix, in key order. */
   list(prefix: string): AsyncIterable<StoredObject>;
   /** The object's text line by line, without holding the whole object in memory. */
@@ -30,8 +34,39 @@ export interface FeatureStore {
   getMovieFeatures(movieId: number): Promise<FeatureItem | undefined>;
 }
 
-/** The API as the batch sees it: it can be told to load a model and asked which one it serves. */
+/** Ratings accepted since the served model was trained, per user (DynamoDB). */
+export interface FreshRatingStore {
+  /** Stores ratings; storing one again (same user and event id) overwrites it with itself. */
+  put(items: StoredFreshRating[]): Promise<void>;
+  /** The user's newest stored ratings by Kafka offset, newest first, at most `limit`. */
+  newest(userId: number, limit: number, signal?: AbortSignal): Promise<StoredFreshRating[]>;
+}
+
+/** One API replica as it announces itself: where it listens and what it serves. */
+export interface ReplicaStatus {
+  replica_id: string;
+  url: string;
+  served_version: string | null;
+  /** The version it last refused to load, and why (until it loads one). */
+  refused: { version: string; problem: string; at: string } | null;
+  started_at: string;
+  /** When it last renewed its entry (epoch ms). */
+  heartbeat_at: number;
+  /** When the entry lapses unless renewed (epoch seconds; DynamoDB's time to live deletes it later). */
+  expires_at: number;
+}
+
+/** Where API replicas announce themselves, and where the batch finds the live ones. */
+export interface ReplicaRegistry {
+  announce(status: ReplicaStatus): Promise<void>;
+  withdraw(replicaId: string): Promise<void>;
+  /** Replicas whose entry has not lapsed at `nowMs`. */
+  live(nowMs: number): Promise<ReplicaStatus[]>;
+}
+
+/** One API replica as the batch sees it: it can be told to load a model and asked which one it serves. */
 export interface ModelServer {
-  reload(version: string): Promise<void>;
+  /** Loads `version`, or the registry's current version when none is given. */
+  reload(version?: string): Promise<void>;
   servedVersion(): Promise<string | undefined>;
 }

@@ -151,8 +151,11 @@ export function deserialize(bytes: Uint8Array): HybridRecommender {
   return HybridRecommender.fromCore(core, candidates);
 }
 
-/** The artifact's contents, checked, without the state serving derives from them (see `deriveState`). */
-export function deserializeCore(bytes: Uint8Array): { core: ModelCore; candidates?: CandidateLists } {
+/**
+ * The artifact's contents, checked, without the state serving derives from them (see `deriveState`).
+ * Sections are copied into buffers from `allocate` (e.g. shared memory, for a model its threads share).
+ */
+export function deserializeCore(bytes: Uint8Array, allocate: (byteLength: number) => ArrayBufferLike = (n) => new ArrayBuffer(n)): { core: ModelCore; candidates?: CandidateLists } {
   const { header, bodyStart, bodyLength } = parseHeader(bytes);
   const expected = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(20, true);
   if (crc32(bytes.subarray(prefixLength)) !== expected) throw new ArtifactError('checksum mismatch: the artifact is corrupt');
@@ -164,7 +167,8 @@ export function deserializeCore(bytes: Uint8Array): { core: ModelCore; candidate
     const width = type === 'utf8' ? 1 : 4;
     if (entry.offset % 8 !== 0 || entry.offset + entry.length * width > bodyLength) throw new ArtifactError(`section ${name} lies outside the body`);
     // Copy: the input's byte offset need not be aligned for a typed-array view.
-    const raw = bytes.slice(bodyStart + entry.offset, bodyStart + entry.offset + entry.length * width);
+    const raw = new Uint8Array(allocate(entry.length * width));
+    raw.set(bytes.subarray(bodyStart + entry.offset, bodyStart + entry.offset + entry.length * width));
     const data = type === 'i32' ? new Int32Array(raw.buffer) : type === 'f32' ? new Float32Array(raw.buffer) : raw;
     return data as T extends 'i32' ? Int32Array : T extends 'f32' ? Float32Array : Uint8Array;
   };

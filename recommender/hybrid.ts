@@ -174,11 +174,13 @@ export class HybridRecommender {
 
   /**
    * Recommendations for a user. `fresh` are the user's ratings the model does not contain yet (in time
-   * order); they are folded into the user's profile (user-based similarity, content taste, the
-   * few-ratings path) and never recommended. Without fresh ratings and with candidate pools, the answer
+   * order): with `use` = 'fold' they are folded into the user's profile (user-based similarity, content
+   * taste, the few-ratings path); with 'exclude' the answer is the model's own (from the candidate pools
+   * when there are any) without those movies — the cheap answer for when there is no time to compute.
+   * Either way they are never recommended. Without fresh ratings and with candidate pools, the answer
    * comes from the pools.
    */
-  recommend(userId: number, options: RecommendOptions = {}, fresh?: readonly FreshRatingInput[]): Recommendations {
+  recommend(userId: number, options: RecommendOptions = {}, fresh?: readonly FreshRatingInput[], use: 'fold' | 'exclude' = 'fold'): Recommendations {
     const method = options.method ?? 'hybrid';
     const limit = options.limit ?? 10;
     const qualityWeight = options.qualityWeight ?? this.params.qualityWeight;
@@ -188,20 +190,27 @@ export class HybridRecommender {
 
     const u = this.matrix.userIndex.get(userId) ?? -1;
     const known = this.knownFresh(fresh ?? []);
-    const freshInfo = fresh === undefined ? {} : { freshRatingsUsed: new Set(known.map((f) => f.movie)).size };
-    const profile = known.length > 0 ? this.mergedProfile(u, known) : u >= 0 ? this.cf.rowProfile(u) : undefined;
-    if (profile === undefined || profile.movies.length === 0) return { userId, method, path: 'popular', items: this.popular(limit, []), ...freshInfo };
-
+    const folded = use === 'fold' ? known : [];
+    const excluded = use === 'exclude' ? known.map((f) => f.movie) : [];
+    const freshInfo = fresh === undefined ? {} : { freshRatingsUsed: new Set(folded.map((f) => f.movie)).size };
+    const profile = folded.length > 0 ? this.mergedProfile(u, folded) : u >= 0 ? this.cf.rowProfile(u) : undefined;
     const seen = this.seen;
+    for (const i of excluded) seen[i] = 1;
+    if (profile === undefined || profile.movies.length === 0) {
+      const items = this.popular(limit, []);
+      for (const i of excluded) seen[i] = 0;
+      return { userId, method, path: 'popular', items, ...freshInfo };
+    }
     for (const i of profile.movies) seen[i] = 1;
     try {
       const few = profile.movies.length < this.params.minUserRatings;
       const lists = this.state.candidates;
-      const precomputed = known.length === 0 && lists !== undefined ? candidatePool(lists, u, methods.indexOf(method)) : undefined;
+      const precomputed = folded.length === 0 && lists !== undefined ? candidatePool(lists, u, methods.indexOf(method)) : undefined;
       const pool = precomputed ?? this.pools(profile, few ? 'item-based' : method)[0]!;
       return { userId, method, ...this.rankAndFill(pool, few ? 'content-from-few-ratings' : 'personalised', qualityWeight, limit), ...freshInfo };
     } finally {
       for (const i of profile.movies) seen[i] = 0;
+      for (const i of excluded) seen[i] = 0;
     }
   }
 
@@ -314,7 +323,8 @@ export class HybridRecommender {
   private rankAndFill(pool: Pool, path: RecommendationPath, qualityWeight: number, limit: number): { path: RecommendationPath; items: RecommendedItem[] } {
     const { movieIds } = this.matrix;
     const titleOf = (j: number) => displayTitle(this.catalog[j]!);
-    const items: RecommendedItem[] = rankPool(pool, this.quality.quality, movieIds, qualityWeight, limit).map((r) => ({
+    // A precomputed pool may hold movies marked seen since (fresh ratings answered by exclusion).
+    const items: RecommendedItem[] = rankPool(pool, this.quality.quality, movieIds, qualityWeight, limit, (item) => this.seen[item] === 1).map((r) => ({
       movieId: movieIds[r.item]!,
       title: this.catalog[r.item]!.title,
       score: r.score,

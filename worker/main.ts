@@ -7,6 +7,7 @@ import { createActivities } from '../activities';
 import { batchSettings } from '../activities/settings';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb/client';
 import { DynamoFeatureStore } from '../adapters/dynamodb/feature-store';
+import { DynamoReplicaRegistry } from '../adapters/dynamodb/replicas';
 import { HttpModelServer } from '../adapters/http/model-server';
 import { createS3Client } from '../adapters/s3/client';
 import { S3ObjectStore } from '../adapters/s3/object-store';
@@ -20,13 +21,15 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger(TEMPORAL_LOG_LEVELS[config.logLevel]) });
   const s3 = createS3Client(config.s3);
   const dynamo = createDynamoClient(config.dynamodb);
+  const documents = createDocumentClient(dynamo);
   const activities = createActivities({
     store: new S3ObjectStore(s3, config.s3.bucket),
-    features: new DynamoFeatureStore(createDocumentClient(dynamo), {
+    features: new DynamoFeatureStore(documents, {
       userTable: config.dynamodb.userFeaturesTable,
       movieTable: config.dynamodb.movieFeaturesTable,
     }),
-    modelServer: new HttpModelServer(config.api.url, config.api.reloadToken),
+    replicas: new DynamoReplicaRegistry(documents, config.dynamodb.replicasTable),
+    modelServerAt: (url) => new HttpModelServer(url, config.api.reloadToken),
     settings: batchSettings(config),
   });
   const connection = await NativeConnection.connect({ address: config.temporal.address });

@@ -20,9 +20,14 @@ export const computeActivity: ActivityOptions = {
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
-/** Telling the API to load the new model: keep trying while the API is down or restarting. */
+/**
+ * Making every API replica serve the new model: one attempt waits (heartbeating) until they all do or
+ * its own timeout names the laggards; attempts are retried while no replica is live (the API is down
+ * or restarting).
+ */
 export const reloadActivity: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
   scheduleToCloseTimeout: '15 minutes',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 1.5, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
 };

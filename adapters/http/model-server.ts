@@ -16,11 +16,11 @@ export class HttpModelServer implements ModelServer {
     private readonly timeoutMs = 30_000,
   ) {}
 
-  async reload(version: string): Promise<void> {
+  async reload(version?: string): Promise<void> {
     const response = await fetch(`${this.baseUrl}/reload`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ version }),
+      headers: { authorization: `Bearer ${this.token}`, ...(version === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(version === undefined ? {} : { body: JSON.stringify({ version }) }),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (response.ok) return;

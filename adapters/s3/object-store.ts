@@ -3,7 +3,9 @@ import type { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
+  NotFound,
   NoSuchKey,
   PutObjectCommand,
   type S3Client,
@@ -26,6 +28,16 @@ export class S3ObjectStore implements ObjectStore {
       return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
     } catch (err) {
       if (err instanceof NoSuchKey) return undefined;
+      throw err;
+    }
+  }
+
+  async head(key: string): Promise<{ etag: string; size: number } | undefined> {
+    try {
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { etag: out.ETag ?? '', size: out.ContentLength ?? 0 };
+    } catch (err) {
+      if (err instanceof NotFound || err instanceof NoSuchKey) return undefined;
       throw err;
     }
   }

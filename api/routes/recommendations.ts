@@ -2,14 +2,20 @@
  * GET /recommendations/:user_id?method=&limit=&quality_weight=
  * Unknown users are not an error: they get the cold-start fallback, and `path` says which path answered
  * (`personalised`, `content-from-few-ratings` or `popular`).
- * Answers are cached per served model (see AnswerCache): computing one costs the recommender
- * milliseconds of CPU on the event loop, serving it again costs microseconds.
+ *
+ * The user's fresh ratings (accepted since the served model was trained) come first: none known → the
+ * answer is a lookup in the model's precomputed candidate pools, on this thread; some → the recalls are
+ * computed with them folded in, on a recommender thread; the recommender threads' queue full → the
+ * model's own answer without the fresh-rated movies; the fresh store unreadable in time → the model's
+ * own answer. `fresh` in the answer says which. Answers are cached by bytes per served model, keyed by
+ * the request and the fresh ratings, so a new rating is a new key.
  */
 import Router from '@koa/router';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { methods } from '../../recommender/hybrid';
-import { AnswerCache } from '../answer-cache';
+import { methods, type Recommendations } from '../../recommender/hybrid';
 import type { RequestState } from '../context';
+import type { FreshRead } from '../fresh-ratings';
 import type { ApiMetrics } from '../metrics';
 import type { LoadedModel } from '../model-holder';
 import { decimalParam, idParam, integerParam, parseRequest } from '../params';
@@ -26,27 +32,48 @@ export const recommendationsParams = {
   }),
 };
 
-export function recommendationsRouter(deps: Pick<ServingDeps, 'models' | 'recommendationCacheSize'>, metrics: ApiMetrics): Router<RequestState> {
+type Query = z.output<typeof recommendationsParams.query>;
+
+/** How an answer was made: the `fresh` object of the response. */
+interface FreshUse {
+  status: 'ok' | 'unavailable';
+  /** Fresh ratings of movies the model knows. */
+  ratings: number;
+  /** Whether they were folded into the profile (else the answer only leaves their movies out). */
+  folded: boolean;
+  detail?: string;
+}
+
+export function recommendationsRouter(deps: Pick<ServingDeps, 'models' | 'fresh' | 'recommendationCacheBytes'>, metrics: ApiMetrics): Router<RequestState> {
   const router = new Router<RequestState>();
   // Keyed by the model object: a reload brings a new object, hence an empty cache, and the old one is collected.
-  const caches = new WeakMap<LoadedModel, AnswerCache<string>>();
-  const hits = metrics.recommendationCache.labels('hit');
-  const misses = metrics.recommendationCache.labels('miss');
-  router.get('/recommendations/:user_id', (ctx) => {
-    const { path, query } = parseRequest(recommendationsParams, { path: ctx.params, query: ctx.query });
-    const model = requireModel(deps.models);
+  const caches = new WeakMap<LoadedModel, LRUCache<string, string>>();
+  const cacheOf = (model: LoadedModel) => {
     let cache = caches.get(model);
     if (cache === undefined) {
-      cache = new AnswerCache(deps.recommendationCacheSize);
+      cache = new LRUCache<string, string>({ maxSize: deps.recommendationCacheBytes, sizeCalculation: (value, key) => value.length + key.length });
       caches.set(model, cache);
     }
-    const key = `${path.user_id}|${query.method}|${query.limit ?? DEFAULT_LIMIT}|${query.quality_weight ?? ''}`;
-    // Kept serialised: a hit then costs no JSON encoding either.
-    let answer = cache.get(key);
+    return cache;
+  };
+  const hits = metrics.recommendationCache.labels('hit');
+  const misses = metrics.recommendationCache.labels('miss');
+
+  router.get('/recommendations/:user_id', async (ctx) => {
+    const { path, query } = parseRequest(recommendationsParams, { path: ctx.params, query: ctx.query });
+    const model = requireModel(deps.models);
+    const fresh = await deps.fresh.read(path.user_id, model.manifest.data_snapshot?.bronze_watermark);
+    metrics.freshReads.inc({ outcome: fresh.status === 'ok' ? fresh.source : 'unavailable' });
+    if (fresh.status === 'unavailable') ctx.state.log.warn({ problem: fresh.problem }, 'fresh-rating store not read; answering from the model alone');
+    const caching = deps.recommendationCacheBytes > 0;
+    const key = caching ? `${path.user_id}|${query.method}|${query.limit ?? DEFAULT_LIMIT}|${query.quality_weight ?? ''}|${freshKey(fresh)}` : '';
+    let answer = caching ? cacheOf(model).get(key) : undefined;
     if (answer === undefined) {
-      misses.inc();
-      answer = JSON.stringify(recommend(model, path.user_id, query));
-      cache.set(key, answer);
+      if (caching) misses.inc();
+      const { recommendations, use, how } = await recommend(model, path.user_id, query, fresh);
+      metrics.answers.inc({ how });
+      answer = JSON.stringify(toBody(model, recommendations, use));
+      if (caching) cacheOf(model).set(key, answer);
     } else {
       hits.inc();
     }
@@ -56,17 +83,46 @@ export function recommendationsRouter(deps: Pick<ServingDeps, 'models' | 'recomm
   return router;
 }
 
-function recommend(model: LoadedModel, userId: number, query: z.output<typeof recommendationsParams.query>) {
-  const answer = model.recommender.recommend(userId, {
-    method: query.method,
-    limit: query.limit ?? DEFAULT_LIMIT,
-    ...(query.quality_weight === undefined ? {} : { qualityWeight: query.quality_weight }),
-  });
+/** The identity of the fresh ratings: one user's events are ordered by offset, so count and newest offset name the set. */
+function freshKey(fresh: FreshRead): string {
+  if (fresh.status === 'unavailable') return 'unavailable';
+  if (fresh.ratings.length === 0) return '0';
+  return `${fresh.ratings.length}:${Math.max(...fresh.ratings.map((r) => r.kafka_offset))}`;
+}
+
+async function recommend(
+  model: LoadedModel,
+  userId: number,
+  query: Query,
+  fresh: FreshRead,
+): Promise<{ recommendations: Recommendations; use: FreshUse; how: 'lookup' | 'computed' | 'excluded' }> {
+  const options = { method: query.method, limit: query.limit ?? DEFAULT_LIMIT, ...(query.quality_weight === undefined ? {} : { qualityWeight: query.quality_weight }) };
+  if (fresh.status === 'unavailable') {
+    return { recommendations: model.recommender.recommend(userId, options), use: { status: 'unavailable', ratings: 0, folded: false, detail: fresh.problem }, how: 'lookup' };
+  }
+  const ratings = fresh.ratings.map((r) => ({ movieId: r.movie_id, rating: r.rating }));
+  if (ratings.length === 0) return { recommendations: model.recommender.recommend(userId, options), use: { status: 'ok', ratings: 0, folded: false }, how: 'lookup' };
+  if (model.pool === undefined || model.pool.saturated) {
+    // No thread free soon: the model's own answer (a lookup) without the movies just rated.
+    const answer = model.pool === undefined ? model.recommender.recommend(userId, options, ratings) : model.recommender.recommend(userId, options, ratings, 'exclude');
+    const folded = model.pool === undefined;
+    return { recommendations: answer, use: { status: 'ok', ratings: countKnown(model, ratings), folded }, how: folded ? 'computed' : 'excluded' };
+  }
+  const answer = await model.pool.recommend({ userId, options, fresh: ratings });
+  return { recommendations: answer, use: { status: 'ok', ratings: answer.freshRatingsUsed ?? 0, folded: true }, how: 'computed' };
+}
+
+function countKnown(model: LoadedModel, ratings: { movieId: number }[]): number {
+  return new Set(ratings.filter((r) => model.recommender.hasMovie(r.movieId)).map((r) => r.movieId)).size;
+}
+
+function toBody(model: LoadedModel, answer: Recommendations, fresh: FreshUse) {
   return {
     user_id: answer.userId,
     model_version: model.version,
     method: answer.method,
     path: answer.path,
+    fresh,
     items: answer.items.map((item) => ({
       movie_id: item.movieId,
       title: item.title,

@@ -3,7 +3,7 @@ import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import type { Config } from '../../config';
 import { createDynamoClient } from '../../adapters/dynamodb/client';
-import { ensureFeatureTables } from '../../adapters/dynamodb/tables';
+import { ensurePlatformTables } from '../../adapters/dynamodb/tables';
 import { createKafka } from '../../adapters/kafka/client';
 import { ensureTopics, platformTopics } from '../../adapters/kafka/topics';
 import { ensureBucket } from '../../adapters/s3/bucket';
@@ -50,7 +50,7 @@ export async function provisionDynamoDb(config: Config): Promise<void> {
   const client = createDynamoClient(config.dynamodb);
   try {
     await client.send(new ListTablesCommand({}));
-    await ensureFeatureTables(client, config.dynamodb);
+    await ensurePlatformTables(client, config.dynamodb);
   } finally {
     client.destroy();
   }

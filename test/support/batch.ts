@@ -5,7 +5,8 @@ import { toCatalogMovies } from '../../activities/movies';
 import { batchSettings } from '../../activities/settings';
 import { createDocumentClient, createDynamoClient } from '../../adapters/dynamodb/client';
 import { DynamoFeatureStore } from '../../adapters/dynamodb/feature-store';
-import { ensureFeatureTables } from '../../adapters/dynamodb/tables';
+import { DynamoFreshRatingStore } from '../../adapters/dynamodb/fresh-ratings';
+import { ensurePlatformTables } from '../../adapters/dynamodb/tables';
 import { ensureBucket } from '../../adapters/s3/bucket';
 import { createS3Client } from '../../adapters/s3/client';
 import { S3ObjectStore } from '../../adapters/s3/object-store';
@@ -13,7 +14,7 @@ import type { Config } from '../../config';
 import { batchWorkflowId } from '../../domain/batch';
 import { bronzeDatePrefix } from '../../domain/bronze';
 import { publishCatalog } from '../../domain/catalog';
-import type { ModelServer, ObjectStore } from '../../domain/ports';
+import type { ModelServer, ObjectStore, ReplicaRegistry } from '../../domain/ports';
 import type { RatingColumns } from '../../recommender/types';
 import type { Movie } from '../../recommender/types';
 import { createBatchWorker } from '../../worker/batch-worker';
@@ -35,18 +36,21 @@ export async function createBatchEnvironment() {
   const s3 = createS3Client(config.s3);
   await ensureBucket(s3, config.s3.bucket);
   const dynamo = createDynamoClient(config.dynamodb);
-  await ensureFeatureTables(dynamo, config.dynamodb);
+  await ensurePlatformTables(dynamo, config.dynamodb);
   const store = new S3ObjectStore(s3, config.s3.bucket);
-  const features = new DynamoFeatureStore(createDocumentClient(dynamo), {
+  const documents = createDocumentClient(dynamo);
+  const features = new DynamoFeatureStore(documents, {
     userTable: config.dynamodb.userFeaturesTable,
     movieTable: config.dynamodb.movieFeaturesTable,
   });
+  const freshRatings = new DynamoFreshRatingStore(documents, config.dynamodb.freshRatingsTable);
   return {
     config,
     /** The environment variables a worker process needs to join this environment. */
     env: overrides,
     store,
     features,
+    freshRatings,
     dynamo,
     close() {
       s3.destroy();
@@ -62,9 +66,14 @@ export const noApi: ModelServer = {
   reload: () => Promise.reject(new Error('no API in this test')),
   servedVersion: () => Promise.resolve(undefined),
 };
+const noReplicas: ReplicaRegistry = {
+  announce: () => Promise.reject(new Error('no API in this test')),
+  withdraw: () => Promise.resolve(),
+  live: () => Promise.resolve([]),
+};
 
 export function activityDeps(env: BatchEnvironment, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
-  return { store: env.store, features: env.features, modelServer: noApi, settings: batchSettings(env.config), ...overrides };
+  return { store: env.store, features: env.features, replicas: noReplicas, modelServerAt: () => noApi, settings: batchSettings(env.config), ...overrides };
 }
 
 /** Runs `body` while an in-process worker serves the environment's task queue. */

@@ -3,10 +3,18 @@ import type { ObjectStore, StoredObject } from '../../domain/ports';
 /** An ObjectStore in memory, for unit tests of logic written against the port. */
 export class MemoryObjectStore implements ObjectStore {
   readonly objects = new Map<string, Uint8Array>();
+  private readonly writes = new Map<string, number>();
+  private written = 0;
 
   put(key: string, body: Uint8Array | string): Promise<void> {
     this.objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : body);
+    this.writes.set(key, ++this.written);
     return Promise.resolve();
+  }
+
+  head(key: string): Promise<{ etag: string; size: number } | undefined> {
+    const bytes = this.objects.get(key);
+    return Promise.resolve(bytes === undefined ? undefined : { etag: `"w${this.writes.get(key)}"`, size: bytes.length });
   }
 
   get(key: string): Promise<Uint8Array | undefined> {

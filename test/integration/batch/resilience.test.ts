@@ -61,6 +61,7 @@ class FlakyObjectStore implements ObjectStore {
     return this.inner.put(key, body, contentType);
   }
   get = (key: string) => this.inner.get(key);
+  head = (key: string) => this.inner.head(key);
   list = (prefix: string) => this.inner.list(prefix);
   lines = (key: string) => this.inner.lines(key);
   delete = (key: string) => this.inner.delete(key);

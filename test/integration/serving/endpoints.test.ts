@@ -16,7 +16,7 @@ describe('serving: every endpoint against a registry in MinIO and features in Dy
   before(async () => {
     env = await createBatchEnvironment();
     model = fitMl100k(env.config);
-    api = await startServingApi(env.store, env.features);
+    api = await startServingApi(env);
   });
   after(async () => {
     await api?.close();

@@ -122,7 +122,7 @@ describe('serving: fuzzing every route with malformed requests', function () {
     env = await createBatchEnvironment();
     await publishAndPromote(env.store, 'fuzz-model', fitMl100k(env.config, 4));
     await env.features.putUserFeatures([{ user_id: 1, rating_count: 3 }]);
-    api = await startServingApi(env.store, env.features);
+    api = await startServingApi(env);
     await api.models.loadDeployed();
     port = Number(new URL(api.url).port);
   });

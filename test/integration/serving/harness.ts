@@ -12,7 +12,8 @@ import { createApp } from '../../../api/app';
 import { ModelHolder } from '../../../api/model-holder';
 import type { EventPublisher } from '../../../domain/event-publisher';
 import { modelKey, promote, writeManifest, type ModelManifest } from '../../../domain/model-registry';
-import type { FeatureStore, ObjectStore } from '../../../domain/ports';
+import type { FeatureStore, FreshRatingStore, ObjectStore } from '../../../domain/ports';
+import { FreshRatingsReader } from '../../../api/fresh-ratings';
 import { serialize } from '../../../recommender/artifact';
 import { loadMovieLens100k } from '../../../recommender/data/movielens';
 import { HybridRecommender } from '../../../recommender/hybrid';
@@ -87,13 +88,22 @@ export interface ServingApi {
 
 export const RELOAD_TOKEN = 'serving-test-reload-token';
 
-export async function startServingApi(store: ObjectStore, features: FeatureStore, models = new ModelHolder(store)): Promise<ServingApi> {
+/** The stores a serving app reads: the registry, the feature store and the fresh-rating store. */
+export interface ServingStores {
+  store: ObjectStore;
+  features: FeatureStore;
+  freshRatings: FreshRatingStore;
+}
+
+export const FRESH_OPTIONS = { maxPerUser: 200, timeoutMs: 1000 };
+
+export async function startServingApi(stores: ServingStores, models = new ModelHolder(stores.store)): Promise<ServingApi> {
   const registry = new Registry();
   const app = createApp({
     publisher: ackingPublisher,
     logger: silentLogger,
     config: { bodyLimit: '1mb', maxBatchEvents: 1000, retryAfterSeconds: 1 },
-    serving: { models, features, reloadToken: RELOAD_TOKEN, recommendationCacheSize: 10_000 },
+    serving: { models, features: stores.features, fresh: new FreshRatingsReader(stores.freshRatings, undefined, FRESH_OPTIONS), reloadToken: RELOAD_TOKEN, recommendationCacheBytes: 8 * 1024 * 1024 },
     metricsRegistry: registry,
   });
   const server = await listenOnLoopback(app);
@@ -101,7 +111,10 @@ export async function startServingApi(store: ObjectStore, features: FeatureStore
     url: server.url,
     models,
     registry,
-    close: () => server.close(),
+    async close() {
+      await server.close();
+      await models.close();
+    },
   };
 }
 
@@ -134,6 +147,7 @@ export function expectedRecommendations(model: HybridRecommender, version: strin
     model_version: version,
     method,
     path: answer.path,
+    fresh: { status: 'ok', ratings: 0, folded: false },
     items: answer.items.map((i) => ({ movie_id: i.movieId, title: i.title, score: i.score, recall_score: i.recall_score, quality_score: i.quality_score, reason: i.reason })),
   };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createApp, registeredRoutes } from '../../../api/app';
+import type { FreshRatingsReader } from '../../../api/fresh-ratings';
 import { ModelHolder } from '../../../api/model-holder';
 import { openApiDocument } from '../../../api/openapi';
 import type { FeatureStore, ObjectStore } from '../../../domain/ports';
@@ -98,7 +99,7 @@ describe('serving: the OpenAPI document', () => {
       publisher: ackingPublisher,
       logger: silentLogger,
       config: { bodyLimit: '1mb', maxBatchEvents: 1000, retryAfterSeconds: 1 },
-      serving: { models: new ModelHolder(unused as ObjectStore), features: unused as FeatureStore, reloadToken: RELOAD_TOKEN, recommendationCacheSize: 0 },
+      serving: { models: new ModelHolder(unused as ObjectStore), features: unused as FeatureStore, fresh: unused as FreshRatingsReader, reloadToken: RELOAD_TOKEN, recommendationCacheBytes: 0 },
     });
     const routes = registeredRoutes(app)
       .map(({ method, path }) => `${method} ${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`)

@@ -63,7 +63,7 @@ describe('serving: hot reload (registry in MinIO)', function () {
     const holder = new ModelHolder(env.store);
     const loaded = await holder.loadDeployed();
     assert.equal(loaded?.model.version, v1, 'start-up loads the registry’s current version');
-    api = await startServingApi(env.store, env.features, holder);
+    api = await startServingApi(env, holder);
   });
   after(async () => {
     await api?.close();

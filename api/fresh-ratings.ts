@@ -1,0 +1,38 @@
+/**
+ * The fresh ratings of a request's user: read from the store (one bounded query, newest first) unless
+ * the fresh-user index knows there are none past the served model, filtered to what the model does
+ * not contain. The store gets `timeoutMs`; when it fails or is late the answer comes from the model
+ * alone and says so — a slow DynamoDB never turns into a 5xx.
+ */
+import type { BronzeWatermark } from '../domain/bronze';
+import { ratingsNewerThanModel, type StoredFreshRating } from '../domain/fresh-ratings';
+import type { FreshRatingStore } from '../domain/ports';
+import type { FreshUserHint } from './fresh-user-index';
+
+export type FreshRead =
+  | { status: 'ok'; ratings: StoredFreshRating[]; source: 'store' | 'index' }
+  | { status: 'unavailable'; ratings: []; problem: string };
+
+export interface FreshRatingsOptions {
+  maxPerUser: number;
+  timeoutMs: number;
+}
+
+export class FreshRatingsReader {
+  constructor(
+    private readonly store: FreshRatingStore,
+    private readonly hint: FreshUserHint | undefined,
+    private readonly options: FreshRatingsOptions,
+  ) {}
+
+  async read(userId: number, watermark: BronzeWatermark | undefined): Promise<FreshRead> {
+    if (this.hint?.hasFresh(userId) === false) return { status: 'ok', ratings: [], source: 'index' };
+    try {
+      const items = await this.store.newest(userId, this.options.maxPerUser, AbortSignal.timeout(this.options.timeoutMs));
+      return { status: 'ok', ratings: ratingsNewerThanModel(items, watermark, Date.now()), source: 'store' };
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      return { status: 'unavailable', ratings: [], problem: timedOut ? `no answer within ${this.options.timeoutMs} ms` : err instanceof Error ? err.message : String(err) };
+    }
+  }
+}
