@@ -22,7 +22,7 @@ export interface LoadedModel {
   version: string;
   /** Answers on the API's own thread: lookups in the candidate pools, similar movies. */
   recommender: HybridRecommender;
-  /** Threads computing answers for users with fresh ratings; none when the API runs without threads. */
+  /** Threads computing answers for users with fresh ratings (with this version installed); none when the API runs without threads. */
   pool: RecommenderPool | undefined;
   manifest: ModelManifest;
   loadedAt: Date;
@@ -77,14 +77,17 @@ export class ModelHolder {
   private loaded: LoadedModel | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly loader = new ModelLoader();
+  private readonly pool: RecommenderPool | undefined;
   /** What the last attempt to load a version refused, until a version is loaded. */
   private refused: { version: string; problem: string; at: Date } | undefined;
   private readonly listeners: (() => void)[] = [];
 
   constructor(
     private readonly store: ObjectStore,
-    private readonly options: ModelHolderOptions = { threads: 1 },
-  ) {}
+    options: ModelHolderOptions = { threads: 1 },
+  ) {
+    this.pool = options.threads > 0 ? new RecommenderPool(options.threads) : undefined;
+  }
 
   /** The served model; read it once per request so that a swap mid-request cannot mix two models. */
   current(): LoadedModel | undefined {
@@ -118,10 +121,10 @@ export class ModelHolder {
     });
   }
 
-  /** Stops the loader and the served model's threads. */
+  /** Stops the loader and the recommender threads. */
   async close(): Promise<void> {
     await this.chain;
-    await Promise.all([this.loader.close(), this.loaded?.pool?.close()]);
+    await Promise.all([this.loader.close(), this.pool?.close()]);
   }
 
   private notify(): void {
@@ -172,20 +175,17 @@ export class ModelHolder {
     if (!outcome.ok) throw new InvalidModelError(outcome.problem);
     const state = reviveState(outcome.state);
 
-    let pool: RecommenderPool | undefined;
-    if (this.options.threads > 0) {
-      pool = new RecommenderPool(state, this.options.threads);
+    if (this.pool) {
+      const probe = { userId: state.matrix.userIds[0] ?? -1, options: { limit: 1 }, fresh: [{ movieId: state.matrix.movieIds[0]!, rating: state.derived.scale.max }] };
       try {
-        await pool.warm({ userId: state.matrix.userIds[0] ?? -1, options: { limit: 1 }, fresh: [{ movieId: state.matrix.movieIds[0]!, rating: state.derived.scale.max }] });
+        await this.pool.install(version, state, probe);
       } catch (err) {
-        await pool.close();
+        this.pool.forget(version);
         throw new InvalidModelError(`the recommender threads cannot serve ${version}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    this.loaded = { version, recommender: new HybridRecommender(state), pool, manifest, loadedAt: new Date() };
+    this.loaded = { version, recommender: new HybridRecommender(state), pool: this.pool, manifest, loadedAt: new Date() };
     this.refused = undefined;
-    // The previous model's threads finish what they were given, then stop.
-    void previous?.pool?.close().catch(() => undefined);
     return { model: this.loaded, previousVersion: previous?.version, changed: true, loadMs: performance.now() - started };
   }
 }

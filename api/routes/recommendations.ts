@@ -108,7 +108,7 @@ async function recommend(
     const folded = model.pool === undefined;
     return { recommendations: answer, use: { status: 'ok', ratings: countKnown(model, ratings), folded }, how: folded ? 'computed' : 'excluded' };
   }
-  const answer = await model.pool.recommend({ userId, options, fresh: ratings });
+  const answer = await model.pool.recommend({ version: model.version, userId, options, fresh: ratings });
   return { recommendations: answer, use: { status: 'ok', ratings: answer.freshRatingsUsed ?? 0, folded: true }, how: 'computed' };
 }
 

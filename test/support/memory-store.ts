@@ -17,8 +17,9 @@ export class MemoryObjectStore implements ObjectStore {
     return Promise.resolve(bytes === undefined ? undefined : { etag: `"w${this.writes.get(key)}"`, size: bytes.length });
   }
 
+  /** A copy, as a real store hands out: the caller may keep, change or transfer it. */
   get(key: string): Promise<Uint8Array | undefined> {
-    return Promise.resolve(this.objects.get(key));
+    return Promise.resolve(this.objects.get(key)?.slice());
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -17,17 +16,7 @@ import { replayRatings } from '../../../scripts/platform/replay';
 import { provisionTemporal } from '../../../scripts/services/provision';
 import { createBatchEnvironment, publishMovies, type BatchEnvironment } from '../../support/batch';
 import { testConfig, uniqueName } from '../../support/config';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../support/ports';
 
 /**
  * The whole platform, as operated: ml-100k is ingested through the API and the consumer, then

@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createApp } from '../../../api/app';
 import { ModelHolder } from '../../../api/model-holder';
+import type { BronzeWatermark } from '../../../domain/bronze';
 import type { EventPublisher } from '../../../domain/event-publisher';
 import { modelKey, promote, writeManifest, type ModelManifest } from '../../../domain/model-registry';
 import type { FeatureStore, FreshRatingStore, ObjectStore } from '../../../domain/ports';
@@ -50,6 +51,8 @@ export interface PublishOptions {
   bytes?: Uint8Array;
   /** Store the artifact but describe these bytes in the manifest (size and sha256). */
   describedBytes?: Uint8Array;
+  /** What the model's snapshot holds, as Kafka offsets (the API counts stored ratings above it as fresh). */
+  watermark?: BronzeWatermark;
 }
 
 /** Saves `models/<version>/model.bin` and its manifest as the batch's train stage does. */
@@ -63,7 +66,14 @@ export async function publishModel(store: ObjectStore, version: string, model: H
     version,
     created_at: createdAt,
     run_date: createdAt.slice(0, 10),
-    data_snapshot: { ratings_prefix: 'test', ratings: model.matrix.colIdx.length, users: model.matrix.numUsers, movies: model.matrix.numMovies, checksum: sha256(bytes) },
+    data_snapshot: {
+      ratings_prefix: 'test',
+      ratings: model.matrix.colIdx.length,
+      users: model.matrix.numUsers,
+      movies: model.matrix.numMovies,
+      checksum: sha256(bytes),
+      ...(options.watermark ? { bronze_watermark: options.watermark } : {}),
+    },
     parameters: {},
     training: { fit_seconds: 0 },
     ...(options.metrics ? { metrics: options.metrics } : {}),
