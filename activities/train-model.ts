@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, cancellationSignal } from '@temporalio/activity';
 import type { BronzeWatermark } from '../domain/bronze';
 import { manifestKey, modelKey, readManifest, writeManifest, type ModelManifest } from '../domain/model-registry';
 import type { RatingTable } from '../recommender/ratings-table';
@@ -8,6 +7,7 @@ import { defaultHybridParams } from '../recommender/hybrid';
 import type { Movie } from '../recommender/types';
 import { readCatalog } from './catalog';
 import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
+import { precomputeCandidates } from './compute/precompute';
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
 import { readSilverRatings } from './silver';
@@ -38,27 +38,6 @@ export interface TrainInput {
   ratings_prefix: string;
   /** What the silver snapshot holds, as Kafka offsets; recorded in the manifest for the API's fresh ratings. */
   bronze_watermark?: BronzeWatermark;
-}
-
-/** Users per precompute shard below which one thread does it all (a thread costs its start-up and a model load). */
-const USERS_PER_SHARD = 20_000;
-
-/**
- * The serving precompute: every user's candidate pools, in shards over the machine's cores (each
- * shard's thread loads the model from the same shared bytes), joined into the artifact.
- */
-async function precomputeCandidates(artifact: Uint8Array, users: number, meta: { snapshotId: string; createdAt: string; version: string }): Promise<Uint8Array> {
-  const shards = Math.max(1, Math.min(availableParallelism(), Math.ceil(users / USERS_PER_SHARD)));
-  const shared = new Uint8Array(new SharedArrayBuffer(artifact.length));
-  shared.set(artifact);
-  const bounds = Array.from({ length: shards + 1 }, (_, s) => Math.round((s * users) / shards));
-  const parts = await Promise.all(
-    Array.from({ length: shards }, (_, s) =>
-      runJobWithHeartbeats('candidates', { artifact: shared, from: bounds[s]!, to: bounds[s + 1]! }, { phase: 'candidates', model_version: meta.version, shard: s, shards }),
-    ),
-  );
-  const transfer = parts.flatMap((p) => [p.ptr.buffer, p.items.buffer, p.recallScore.buffer, p.evidence.buffer] as ArrayBuffer[]);
-  return runJobWithHeartbeats('assemble', { artifact: shared, parts, snapshotId: meta.snapshotId, createdAt: meta.createdAt }, { phase: 'assemble', model_version: meta.version }, transfer);
 }
 
 /**
@@ -100,7 +79,11 @@ export function createTrainModel(deps: ActivityDeps) {
       { phase: 'fit', model_version: version },
       [table.userIds.buffer, table.movieIds.buffer, table.ratings.buffer, table.timestamps.buffer] as ArrayBuffer[],
     );
-    const artifact = await precomputeCandidates(trained.artifact, trained.users, { snapshotId, createdAt, version });
+    const shards: Record<string, Record<string, number | string>> = {};
+    const artifact = await heartbeatWhile(
+      () => ({ phase: 'candidates', model_version: version, shards }),
+      () => precomputeCandidates(trained.artifact, trained.users, { snapshotId, createdAt }, { signal: cancellationSignal(), onProgress: (shard, progress) => (shards[shard] = progress) }),
+    );
     const key = modelKey(version);
     await store.put(key, artifact, 'application/octet-stream');
     const manifest: ModelManifest = {

@@ -8,7 +8,7 @@
  * requests get their broker answer, flush the producer, stop the threads, exit.
  */
 import http from 'node:http';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -74,9 +74,19 @@ models.onChange(() => {
 
 const handle = app.callback();
 const server = http.createServer((req, res) => void handle(req, res));
+/** Where the batch reaches this replica: the listening address, or on a wildcard address this host's first external IPv4. */
+function advertisedUrl(port: number): string {
+  if (config.api.advertisedUrl) return config.api.advertisedUrl;
+  if (config.api.host !== '0.0.0.0' && config.api.host !== '::') return `http://${config.api.host}:${port}`;
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((address) => address?.family === 'IPv4' && !address.internal);
+  return `http://${external?.address ?? '127.0.0.1'}:${port}`;
+}
+
 server.listen(config.api.port, config.api.host, () => {
   const { port } = server.address() as AddressInfo;
-  const url = config.api.advertisedUrl ?? `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${port}`;
+  const url = advertisedUrl(port);
   logger.info({ url, replica_id: replicaId, topic: config.kafka.topic, threads: config.api.recommenderThreads }, 'api listening');
   announcer.start(url);
 });

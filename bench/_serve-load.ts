@@ -1,22 +1,24 @@
 /**
- * The serving benchmark's load generator, in its own process: receives `{port, series, users, …}` over
- * IPC, keeps `concurrency` requests in flight on keep-alive connections until `requests` answers or
- * `seconds` elapse (whichever first), after a warm-up, and sends back throughput and latency.
- * Each recommendation request asks for a user drawn (seeded) from the model's users.
+ * The serving benchmark's load generator, in its own process: receives a job over IPC, keeps
+ * `concurrency` requests in flight on keep-alive connections — spread round-robin over the job's
+ * server URLs (client-side balancing over replicas) — until `requests` answers or `seconds` elapse,
+ * after a warm-up, and sends back throughput and latency. With `rate`, the lanes together send at most
+ * that many requests per second (each lane keeps its own schedule), so latency is measured below
+ * saturation; without it, each lane sends its next request as soon as the last one is answered.
  */
 import http from 'node:http';
-import { createRandom } from '../recommender/random';
 
 export interface LoadJob {
-  port: number;
-  /** `healthz` or a recommendation method. */
   series: string;
-  users: number[];
+  urls: string[];
+  /** Request paths, used in turn; with `bodies`, requests are POSTs of the matching JSON body. */
+  paths: string[];
+  bodies?: string[];
   concurrency: number;
   requests: number;
   seconds: number;
   warmup: number;
-  seed: number;
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -37,45 +39,56 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function get(agent: http.Agent, port: number, path: string): Promise<number> {
+function send(agent: http.Agent, url: URL, path: string, body: string | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: url.hostname, port: url.port, path, agent, method: body === undefined ? 'GET' : 'POST', headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
+    req.end(body);
   });
 }
 
-async function run(job: LoadJob): Promise<LoadResult> {
+export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
-  const random = createRandom(job.seed);
-  const path = () =>
-    job.series === 'healthz' ? '/healthz' : `/recommendations/${job.users[Math.floor(random() * job.users.length)]}?method=${job.series}&limit=10`;
-  let issued = 0;
+  const urls = job.urls.map((u) => new URL(u));
+  let next = 0;
   let failed = 0;
   const latencies = new Float64Array(job.requests);
   let measured = 0;
   let measuring = false;
-  let deadline = Infinity;
-  const lane = async (budget: () => boolean) => {
+  const interval = job.rate ? (1000 * job.concurrency) / job.rate : 0;
+  const lane = async (lane: number, budget: () => boolean) => {
+    let due = performance.now() + (interval * lane) / job.concurrency;
     while (budget()) {
-      issued++;
+      if (interval > 0) {
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+        due += interval;
+      }
+      const k = next++;
       const started = performance.now();
-      const status = await get(agent, job.port, path()).catch(() => 0);
+      const status = await send(agent, urls[k % urls.length]!, job.paths[k % job.paths.length]!, job.bodies?.[k % job.bodies.length]).catch(() => 0);
       if (!measuring) continue;
-      if (status !== 200) failed++;
+      if (status < 200 || status >= 300) failed++;
       else if (measured < latencies.length) latencies[measured++] = performance.now() - started;
     }
   };
-  await Promise.all(Array.from({ length: job.concurrency }, () => lane(() => issued < job.warmup)));
+  let issued = 0;
+  const counted = (limit: number) => () => issued++ < limit;
+  await Promise.all(Array.from({ length: job.concurrency }, (_, l) => lane(l, counted(job.warmup))));
   measuring = true;
   issued = 0;
   const started = performance.now();
-  deadline = started + job.seconds * 1000;
-  await Promise.all(Array.from({ length: job.concurrency }, () => lane(() => issued < job.requests && performance.now() < deadline)));
+  const deadline = started + job.seconds * 1000;
+  await Promise.all(Array.from({ length: job.concurrency }, (_, l) => lane(l, () => issued++ < job.requests && performance.now() < deadline)));
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
   const sorted = latencies.slice(0, measured).sort();
@@ -93,7 +106,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
 }
 
 process.on('message', (job: LoadJob) => {
-  run(job).then(
+  runLoad(job).then(
     (result) => process.send?.(result),
     (err: unknown) => process.send?.({ error: err instanceof Error ? err.message : String(err) }),
   );

@@ -1,23 +1,43 @@
 /**
- * `npm run bench -- serve [--json] [--datasets ml-100k,synthetic:1e6:7] [--concurrency 50] [--requests N] [--seconds S]`
+ * `npm run bench -- serve [--json] [--datasets ml-100k,synthetic:1e6:7] [--concurrency 50] [--requests N] [--seconds S] [--rate R] [--lag-trials N]`
  *
- * Throughput and latency of `GET /recommendations/:user_id` per method, side by side with `GET /healthz`
- * on the same server (the framework-overhead baseline), at a fixed concurrency. The server is the real
- * app in its own process on a loopback port, with a model fitted on each dataset, run twice: as
- * configured (with the per-model answer cache) and with the cache off (every answer computed); the
- * load generator is another process. Each series runs until N answers or S seconds, after a warm-up; users are drawn from
- * the model's users with a fixed seed.
- * Targets: p99 ≤ 15 ms for every method on ml-100k; recommendation throughput ≥ 50% of /healthz's.
+ * The online side on the real stack, per dataset: a model fitted here, its candidate pools precomputed
+ * as the batch does, deployed to a registry bucket in MinIO; the consumer process and the API
+ * processes (`api/main.ts`, answer cache off) against Kafka, MinIO and DynamoDB Local, in a topic,
+ * bucket and tables of their own. Fresh ratings are posted for some users first, through the API and
+ * the consumer, so each method is measured for users without and with fresh ratings. Configurations:
+ * one replica, then three (the load generator spreads requests over them). Per configuration:
+ * - closed-loop series at `concurrency` clients: `/healthz` (the framework baseline), then per method
+ *   users without fresh ratings and users with them;
+ * - the same at a paced rate (`--rate`, total requests/s), to see latency below saturation;
+ * - ingest (`POST /events`) p99 alone, and again while a recommendation load runs;
+ * - the freshness lag: 202 of a rating → the rated movie is absent from the user's answer (on every
+ *   replica), p50/p99 over `--lag-trials`;
+ * - each API process's resident memory (current and peak).
+ * The load generators run in their own processes. With --json the last line is one JSON object.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createKafka } from '../adapters/kafka/client';
+import { ensureTopics } from '../adapters/kafka/topics';
+import { precomputeCandidates } from '../activities/compute/precompute';
+import { loadConfigOrExit } from '../config';
+import { modelKey, promote, writeManifest } from '../domain/model-registry';
+import { buildUserItemMatrix, HybridRecommender, loadDataset, methods, serialize } from '../recommender';
+import { createRandom } from '../recommender/random';
+import { waitForConsumerCaughtUp } from '../scripts/platform/consumer-lag';
+import { startPlatformProcess, waitForHttp, type PlatformProcess } from '../scripts/platform/processes';
+import { createBatchEnvironment, type BatchEnvironment } from '../test/support/batch';
+import { uniqueName } from '../test/support/config';
+import { freePort } from '../test/support/ports';
 import type { LoadJob, LoadResult } from './_serve-load';
 import { describeMachine, machineInfo } from './machine';
 
-const SERIES = ['healthz', 'user-based', 'item-based', 'hybrid'] as const;
-const P99_TARGET_MS = 15;
-const THROUGHPUT_RATIO_TARGET = 0.5;
-const SERVER_START_LIMIT_MS = 300_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const RELOAD_TOKEN = 'serve-benchmark-reload-token';
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -31,123 +51,246 @@ function positive(value: string | undefined, fallback: number, name: string): nu
   return n;
 }
 
-function forkChild(script: string, args: string[]): ChildProcess {
-  return fork(fileURLToPath(new URL(script, import.meta.url)), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function forkLoad(): ChildProcess {
+  return fork(fileURLToPath(new URL('./_serve-load.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-function nextMessage<T>(child: ChildProcess, what: string, timeoutMs: number): Promise<T> {
+function runJob(child: ChildProcess, job: LoadJob): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
-    const onExit = (code: number | null) => reject(new Error(`${what}: process exited (${code})`));
-    child.once('exit', onExit);
+    const timer = setTimeout(() => reject(new Error(`${job.series}: no answer from the load generator`)), (job.seconds + 300) * 1000);
     child.once('message', (message) => {
       clearTimeout(timer);
-      child.off('exit', onExit);
       const error = (message as { error?: string }).error;
-      if (error) reject(new Error(`${what}: ${error}`));
-      else resolve(message as T);
+      if (error) reject(new Error(`${job.series}: ${error}`));
+      else resolve(message as LoadResult);
     });
+    child.send(job);
   });
 }
 
-/** `cached`: the app as configured (per-model answer cache); `uncached`: cache off, every answer computed. */
-const VARIANTS = ['cached', 'uncached'] as const;
-type Variant = (typeof VARIANTS)[number];
-
-type SeriesResult = LoadResult & { ratio_to_healthz: number; cache_hit_ratio: number | null };
-
-interface ServerResult {
-  model: Record<string, number>;
-  series: Record<string, SeriesResult>;
+/** Resident memory of a process now and at its peak, in MB. */
+function memoryOf(pid: number): { rss_mb: number; peak_rss_mb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  return { rss_mb: Math.round(kb('VmRSS') / 1024), peak_rss_mb: Math.round(kb('VmHWM') / 1024) };
 }
 
-/** The server's cache counters, read from its /metrics between series. */
-async function cacheCounts(port: number): Promise<{ hit: number; miss: number }> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const count = (result: string) => Number(new RegExp(`^movie_rec_recommendation_cache_total\\{result="${result}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  return { hit: count('hit'), miss: count('miss') };
+interface Model {
+  recommender: HybridRecommender;
+  version: string;
+  artifactBytes: number;
+  fitSeconds: number;
+  precomputeSeconds: number;
 }
 
-interface ServerReady {
-  port: number;
-  users: number[];
-  model: Record<string, number>;
+async function deployModel(env: BatchEnvironment, spec: string, movielensDir: string): Promise<Model> {
+  const dataset = loadDataset(spec, movielensDir);
+  const started = performance.now();
+  const fitted = HybridRecommender.fit(buildUserItemMatrix(dataset.ratings), dataset.movies);
+  const fitSeconds = (performance.now() - started) / 1000;
+  const createdAt = new Date().toISOString();
+  const precomputeStarted = performance.now();
+  const artifact = await precomputeCandidates(serialize(fitted, { snapshotId: `bench-${spec}`, createdAt }), fitted.matrix.numUsers, { snapshotId: `bench-${spec}`, createdAt });
+  const precomputeSeconds = (performance.now() - precomputeStarted) / 1000;
+  const version = `bench-${spec.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  await env.store.put(modelKey(version), artifact);
+  await writeManifest(env.store, {
+    version,
+    created_at: createdAt,
+    run_date: createdAt.slice(0, 10),
+    data_snapshot: { ratings_prefix: spec, ratings: fitted.matrix.colIdx.length, users: fitted.matrix.numUsers, movies: fitted.matrix.numMovies, checksum: '', bronze_watermark: {} },
+    parameters: {},
+    training: { fit_seconds: fitSeconds },
+    artifact: { key: modelKey(version), bytes: artifact.length, sha256: createHash('sha256').update(artifact).digest('hex') },
+  });
+  await promote(env.store, version, new Date());
+  return { recommender: fitted, version, artifactBytes: artifact.length, fitSeconds, precomputeSeconds };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
+interface Settings {
+  concurrency: number;
+  requests: number;
+  seconds: number;
+  rate: number;
+  lagTrials: number;
+}
+
+type ConfigurationResult = {
+  replicas: number;
+  series: Record<string, LoadResult & { ratio_to_healthz: number }>;
+  ingest: { alone: LoadResult; under_recommendation_load: LoadResult; p99_ratio: number };
+  freshness_lag: { trials: number; p50_ms: number; p99_ms: number; max_ms: number };
+  memory: Record<string, { rss_mb: number; peak_rss_mb: number }>;
+};
+
+/** The paths of recommendation requests for `users`, drawn with a fixed seed. */
+function recommendationPaths(users: number[], method: string, count: number, seed: number): string[] {
+  const random = createRandom(seed);
+  return Array.from({ length: count }, () => `/recommendations/${users[Math.floor(random() * users.length)]}?method=${method}&limit=10`);
+}
+
+async function measureConfiguration(urls: string[], apis: PlatformProcess[], users: { plain: number[]; fresh: number[] }, model: Model, settings: Settings, loads: [ChildProcess, ChildProcess], nextUser: () => number): Promise<ConfigurationResult> {
+  const base = { urls, concurrency: settings.concurrency, requests: settings.requests, seconds: settings.seconds, warmup: Math.min(2000, Math.ceil(settings.requests / 10)) };
+  const series: ConfigurationResult['series'] = {};
+  const record = (result: LoadResult) => {
+    const healthz = series.healthz?.requests_per_s ?? result.requests_per_s;
+    series[result.series] = { ...result, ratio_to_healthz: Math.round((result.requests_per_s / healthz) * 100) / 100 };
+    const r = series[result.series]!;
+    console.log(`    ${r.series.padEnd(26)} ${String(r.requests).padStart(7)} ${String(r.failed).padStart(6)} ${String(r.requests_per_s).padStart(8)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${r.max_ms.toFixed(2).padStart(8)} ${r.ratio_to_healthz.toFixed(2).padStart(6)}`);
+  };
+  console.log(`    ${'series'.padEnd(26)} requests failed    req/s   p50 ms   p99 ms   max ms  vs healthz`);
+  record(await runJob(loads[0], { ...base, series: 'healthz', paths: ['/healthz'] }));
+  for (const [s, method] of methods.entries()) {
+    record(await runJob(loads[0], { ...base, series: method, paths: recommendationPaths(users.plain, method, 20_000, 100 + s) }));
+    record(await runJob(loads[0], { ...base, series: `${method} fresh`, paths: recommendationPaths(users.fresh, method, 20_000, 200 + s) }));
+  }
+  for (const [s, method] of methods.entries()) {
+    record(await runJob(loads[0], { ...base, series: `${method} @${settings.rate}/s`, rate: settings.rate, paths: recommendationPaths(users.plain, method, 20_000, 300 + s) }));
+  }
+  record(await runJob(loads[0], { ...base, series: `hybrid fresh @${settings.rate}/s`, rate: settings.rate, paths: recommendationPaths(users.fresh, 'hybrid', 20_000, 400) }));
+
+  // Ingest: single events for users the model does not know, paced, alone and beside a recommendation load.
+  const ingestBodies = () => Array.from({ length: 5000 }, () => JSON.stringify({ user_id: nextUser(), movie_id: model.recommender.matrix.movieIds[0], rating: 4, timestamp: 1_700_000_000 }));
+  const ingestJob = (series: string): LoadJob => ({ ...base, series, concurrency: 10, rate: 500, paths: ['/events'], bodies: ingestBodies() });
+  const alone = await runJob(loads[0], ingestJob('ingest'));
+  const [loaded] = await Promise.all([
+    runJob(loads[0], ingestJob('ingest under load')),
+    runJob(loads[1], { ...base, series: 'hybrid (beside ingest)', paths: recommendationPaths([...users.plain, ...users.fresh], 'hybrid', 20_000, 500) }),
+  ]);
+  for (const r of [alone, loaded]) console.log(`    ${r.series.padEnd(26)} ${String(r.requests).padStart(7)} ${String(r.failed).padStart(6)} ${String(r.requests_per_s).padStart(8)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${r.max_ms.toFixed(2).padStart(8)}`);
+
+  const lag = await freshnessLag(urls, users.plain, settings.lagTrials);
+  console.log(`    freshness lag (202 → left out on ${urls.length === 1 ? 'the replica' : `all ${urls.length} replicas`}): p50 ${lag.p50_ms} ms, p99 ${lag.p99_ms} ms, max ${lag.max_ms} ms over ${lag.trials} ratings`);
+  const memory = Object.fromEntries(apis.map((api) => [api.name, memoryOf(api.child.pid!)]));
+  console.log(`    API memory: ${Object.entries(memory).map(([name, m]) => `${name} ${m.rss_mb} MB (peak ${m.peak_rss_mb} MB)`).join(', ')}`);
+  return { replicas: urls.length, series, ingest: { alone, under_recommendation_load: loaded, p99_ratio: Math.round((loaded.p99_ms / alone.p99_ms) * 100) / 100 }, freshness_lag: lag, memory };
+}
+
+async function answerIds(url: string, userId: number): Promise<number[]> {
+  const body = (await (await fetch(`${url}/recommendations/${userId}?method=hybrid&limit=10`)).json()) as { items: { movie_id: number }[] };
+  return body.items.map((i) => i.movie_id);
+}
+
+/** For each trial user: rate the top movie, then poll every replica until none shows it. */
+async function freshnessLag(urls: string[], users: number[], trials: number): Promise<ConfigurationResult['freshness_lag']> {
+  const lags: number[] = [];
+  for (let t = 0; t < trials && t < users.length; t++) {
+    const userId = users[users.length - 1 - t]!;
+    const movieId = (await answerIds(urls[0]!, userId))[0]!;
+    const response = await fetch(`${urls[0]}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: userId, movie_id: movieId, rating: 1, timestamp: 1_700_000_000 }) });
+    if (response.status !== 202) throw new Error(`POST /events answered ${response.status}`);
+    const accepted = performance.now();
+    const pending = new Set(urls);
+    while (pending.size > 0) {
+      if (performance.now() - accepted > 30_000) throw new Error(`user ${userId}: movie ${movieId} still recommended 30 s after its rating`);
+      for (const url of [...pending]) if (!(await answerIds(url, userId)).includes(movieId)) pending.delete(url);
+      if (pending.size > 0) await sleep(10);
+    }
+    lags.push(performance.now() - accepted);
+  }
+  lags.sort((a, b) => a - b);
+  const at = (p: number) => Math.round(lags[Math.min(lags.length - 1, Math.ceil(p * lags.length) - 1)]!);
+  return { trials: lags.length, p50_ms: at(0.5), p99_ms: at(0.99), max_ms: Math.round(lags.at(-1)!) };
+}
+
+/** Fresh ratings for `count` known users (three each, of movies they have not rated) and `fresh` new users (five each). */
+async function postFreshRatings(url: string, model: HybridRecommender, users: number[], newUsers: number[]): Promise<void> {
+  const popular = Array.from(model.quality.byQuality.subarray(0, 200), (i) => model.matrix.movieIds[i]!);
+  const events: unknown[] = [];
+  for (const userId of users) {
+    const rated = new Set(model.ratedMovies(userId));
+    for (const movieId of popular.filter((m) => !rated.has(m)).slice(0, 3)) events.push({ user_id: userId, movie_id: movieId, rating: 4.5, timestamp: 1_700_000_000 });
+  }
+  for (const userId of newUsers) for (const movieId of popular.slice(0, 5)) events.push({ user_id: userId, movie_id: movieId, rating: 5, timestamp: 1_700_000_000 });
+  for (let i = 0; i < events.length; i += 500) {
+    const response = await fetch(`${url}/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events.slice(i, i + 500)) });
+    if (response.status !== 202) throw new Error(`POST /events/batch answered ${response.status}`);
+  }
 }
 
 export async function run(args: string[]): Promise<void> {
   const json = args.includes('--json');
   const datasets = (option(args, '--datasets') ?? 'ml-100k,synthetic:1e6:7').split(',').filter((d) => d !== '');
-  const concurrency = positive(option(args, '--concurrency'), 50, '--concurrency');
-  const requests = positive(option(args, '--requests'), 30_000, '--requests');
-  const seconds = positive(option(args, '--seconds'), 10, '--seconds');
-  const warmup = Math.min(2_000, Math.ceil(requests / 10));
-
+  const settings: Settings = {
+    concurrency: positive(option(args, '--concurrency'), 50, '--concurrency'),
+    requests: positive(option(args, '--requests'), 20_000, '--requests'),
+    seconds: positive(option(args, '--seconds'), 8, '--seconds'),
+    rate: positive(option(args, '--rate'), 1000, '--rate'),
+    lagTrials: positive(option(args, '--lag-trials'), 50, '--lag-trials'),
+  };
+  const config = loadConfigOrExit();
   console.log(`serve benchmark — ${describeMachine()}`);
-  console.log(`concurrency ${concurrency}; each series: up to ${requests} requests or ${seconds} s after ${warmup} warm-up requests; server and load generator in separate processes on loopback\n`);
-
-  const load = forkChild('./_serve-load.ts', []);
-  const results: Record<string, Record<Variant, ServerResult>> = {};
+  console.log(`${settings.concurrency} clients; series of up to ${settings.requests} requests or ${settings.seconds} s after a warm-up; paced series at ${settings.rate} requests/s; answer cache off; Kafka, MinIO, DynamoDB Local, the consumer, the APIs and the load generators share this machine\n`);
+  const loads: [ChildProcess, ChildProcess] = [forkLoad(), forkLoad()];
+  const results: Record<string, Record<string, ConfigurationResult & { model: Record<string, number> }>> = {};
   try {
-    for (const dataset of datasets) {
-      const variants = {} as Record<Variant, ServerResult>;
-      for (const variant of VARIANTS) {
-        const server = forkChild('./_serve-server.ts', variant === 'cached' ? [dataset] : [dataset, '0']);
-        try {
-          const ready = await nextMessage<ServerReady>(server, `server (${dataset}, ${variant})`, SERVER_START_LIMIT_MS);
-          const series: Record<string, SeriesResult> = {};
-          for (const [s, name] of SERIES.entries()) {
-            const before = await cacheCounts(ready.port);
-            const job: LoadJob = { port: ready.port, series: name, users: ready.users, concurrency, requests, seconds, warmup, seed: 1000 + s };
-            load.send(job);
-            const result = await nextMessage<LoadResult>(load, `load (${dataset}, ${variant}, ${name})`, (seconds + 120) * 1000);
-            const after = await cacheCounts(ready.port);
-            const baseline = series.healthz?.requests_per_s ?? result.requests_per_s;
-            const lookups = after.hit + after.miss - before.hit - before.miss;
-            series[name] = {
-              ...result,
-              ratio_to_healthz: Math.round((result.requests_per_s / baseline) * 100) / 100,
-              cache_hit_ratio: lookups > 0 ? Math.round(((after.hit - before.hit) / lookups) * 100) / 100 : null,
-            };
+    for (const spec of datasets) {
+      const env = await createBatchEnvironment();
+      const id = uniqueName('bench-serve');
+      const processes: PlatformProcess[] = [];
+      try {
+        const model = await deployModel(env, spec, config.movielensDir);
+        const { matrix } = model.recommender;
+        console.log(`${spec}: ${matrix.colIdx.length} ratings, ${matrix.numUsers} users, ${matrix.numMovies} movies; artifact ${(model.artifactBytes / 2 ** 20).toFixed(1)} MiB; fit ${model.fitSeconds.toFixed(1)} s, candidate pools ${model.precomputeSeconds.toFixed(1)} s`);
+        const overrides = {
+          ...env.env,
+          KAFKA_TOPIC: `${id}-events`,
+          KAFKA_DLQ_TOPIC: `${id}-dlq`,
+          KAFKA_GROUP_ID: `${id}-consumer`,
+          RELOAD_TOKEN,
+          API_RECOMMENDATION_CACHE_BYTES: '0',
+          MODEL_POLL_INTERVAL_MS: '1000',
+          LOG_LEVEL: 'warn',
+        };
+        const benchConfig = loadConfigOrExit({ ...process.env, ...overrides });
+        await ensureTopics(createKafka(benchConfig.kafka, 'bench-serve'), [
+          { topic: overrides.KAFKA_TOPIC, partitions: 3 },
+          { topic: overrides.KAFKA_DLQ_TOPIC, partitions: 1 },
+        ]);
+        const logDir = path.join(config.localDir, 'logs', id);
+        const start = async (name: string, entry: string, port?: number) => {
+          const proc = startPlatformProcess({ name, entry, cwd: config.projectRoot, logDir, env: { ...process.env, ...overrides, ...(port ? { API_PORT: String(port), API_REPLICA_ID: `${id}-${name}` } : {}) } });
+          processes.push(proc);
+          if (port) {
+            const url = `http://127.0.0.1:${port}`;
+            await waitForHttp(`${url}/healthz`, proc, 120_000);
+            for (let waited = 0; (await fetch(`${url}/readyz`)).status !== 200; waited += 250) {
+              if (waited > 600_000) throw new Error(`${name} did not load the model; see ${proc.logFile}`);
+              await sleep(250);
+            }
           }
-          variants[variant] = { model: ready.model, series };
-        } finally {
-          await stopChild(server);
-        }
+          return proc;
+        };
+        await start('consumer', 'consumer/main.ts');
+        const ports = [await freePort(), await freePort(), await freePort()];
+        const apis = [await start('api-a', 'api/main.ts', ports[0])];
+        const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+
+        const random = createRandom(7);
+        const userIds = Array.from(matrix.userIds);
+        const shuffled = userIds.map((u) => [random(), u] as const).sort((a, b) => a[0] - b[0]).map(([, u]) => u);
+        const freshKnown = shuffled.slice(0, Math.min(300, Math.floor(userIds.length / 4)));
+        let newUser = 2_000_000_000;
+        const freshNew = Array.from({ length: 100 }, () => newUser--);
+        await postFreshRatings(urls[0]!, model.recommender, freshKnown, freshNew);
+        await waitForConsumerCaughtUp(createKafka(benchConfig.kafka, 'bench-serve'), benchConfig.kafka.topic, benchConfig.kafka.freshGroupId, { timeoutMs: 600_000 });
+        const users = { plain: shuffled.slice(freshKnown.length), fresh: [...freshKnown, ...freshNew] };
+
+        const configurations: Record<string, ConfigurationResult> = {};
+        console.log('  1 replica');
+        configurations['1-replica'] = await measureConfiguration(urls.slice(0, 1), apis, users, model, settings, loads, () => newUser--);
+        apis.push(await start('api-b', 'api/main.ts', ports[1]), await start('api-c', 'api/main.ts', ports[2]));
+        console.log('  3 replicas');
+        configurations['3-replicas'] = await measureConfiguration(urls, apis, { ...users, plain: users.plain.slice(0, -settings.lagTrials) }, model, settings, loads, () => newUser--);
+        const modelInfo = { ratings: matrix.colIdx.length, users: matrix.numUsers, movies: matrix.numMovies, artifact_bytes: model.artifactBytes, fit_s: Math.round(model.fitSeconds * 10) / 10, candidate_pools_s: Math.round(model.precomputeSeconds * 10) / 10 };
+        results[spec] = Object.fromEntries(Object.entries(configurations).map(([name, result]) => [name, { model: modelInfo, ...result }]));
+      } finally {
+        await Promise.all(processes.map((p) => p.stop()));
+        env.close();
       }
-      results[dataset] = variants;
     }
   } finally {
-    await stopChild(load);
+    for (const load of loads) load.kill();
   }
-
-  for (const [dataset, variants] of Object.entries(results)) {
-    const { model } = variants.cached;
-    console.log(`${dataset}: ${model.ratings} ratings, ${model.users} users, ${model.movies} movies; artifact ${(model.artifact_bytes! / 2 ** 20).toFixed(1)} MiB, reload ${Math.round(model.reload_ms!)} ms`);
-    console.log('  server    series        requests  failed      req/s   p50 ms   p90 ms   p99 ms   max ms  vs /healthz  cache hits');
-    for (const variant of VARIANTS) {
-      for (const r of Object.values(variants[variant].series)) {
-        console.log(
-          `  ${variant.padEnd(9)} ${r.series.padEnd(12)} ${String(r.requests).padStart(9)} ${String(r.failed).padStart(7)} ${String(r.requests_per_s).padStart(10)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p90_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${r.max_ms.toFixed(2).padStart(8)} ${r.ratio_to_healthz.toFixed(2).padStart(11)} ${(r.cache_hit_ratio === null ? '-' : `${Math.round(r.cache_hit_ratio * 100)}%`).padStart(11)}`,
-        );
-      }
-    }
-  }
-  const targets = Object.fromEntries(
-    Object.entries(results).flatMap(([dataset, variants]) =>
-      VARIANTS.map((variant) => {
-        const methods = SERIES.filter((s) => s !== 'healthz').map((s) => variants[variant].series[s]!);
-        return [`${dataset}/${variant}`, { p99_within_15ms: methods.every((r) => r.p99_ms <= P99_TARGET_MS), throughput_at_least_half_of_healthz: methods.every((r) => r.ratio_to_healthz >= THROUGHPUT_RATIO_TARGET) }];
-      }),
-    ),
-  );
-  console.log('\ntargets (p99 ≤ 15 ms is set for ml-100k; throughput ≥ 50% of /healthz on the same server):');
-  for (const [name, met] of Object.entries(targets)) console.log(`  ${name.padEnd(28)} p99 ≤ 15 ms: ${met.p99_within_15ms ? 'met' : 'missed'}; throughput ≥ 50% of /healthz: ${met.throughput_at_least_half_of_healthz ? 'met' : 'missed'}`);
-  if (json) console.log(JSON.stringify({ benchmark: 'serve', machine: machineInfo(), concurrency, requests, seconds, warmup, datasets: results, targets }));
+  if (json) console.log(JSON.stringify({ benchmark: 'serve', machine: machineInfo(), settings, datasets: results }));
 }
