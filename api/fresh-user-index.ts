@@ -81,7 +81,9 @@ export class FreshUserIndex implements FreshUserHint {
     const consumer = this.consumer;
     const admin = this.admin;
     if (!consumer || !admin) throw new Error('FreshUserIndex.follow before start');
-    this.watermark = watermark?.[this.topic];
+    // A model that records a watermark but none for this topic contains none of it; one that records
+    // none at all (older manifests) leaves the index unable to tell.
+    this.watermark = watermark === undefined ? undefined : (watermark[this.topic] ?? {});
     if (this.watermark === undefined) return;
     const offsets = await admin.fetchTopicOffsets(this.topic);
     this.partitions = offsets.map((o) => o.partition);

@@ -25,6 +25,8 @@ export interface LoadResult {
   series: string;
   requests: number;
   failed: number;
+  /** Failed requests by status (0: no answer: a connection error). */
+  failures: Record<string, number>;
   seconds: number;
   requests_per_s: number;
   p50_ms: number;
@@ -61,6 +63,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const urls = job.urls.map((u) => new URL(u));
   let next = 0;
   let failed = 0;
+  const failures: Record<string, number> = {};
   const latencies = new Float64Array(job.requests);
   let measured = 0;
   let measuring = false;
@@ -77,7 +80,10 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
       const started = performance.now();
       const status = await send(agent, urls[k % urls.length]!, job.paths[k % job.paths.length]!, job.bodies?.[k % job.bodies.length]).catch(() => 0);
       if (!measuring) continue;
-      if (status < 200 || status >= 300) failed++;
+      if (status < 200 || status >= 300) {
+        failed++;
+        failures[status] = (failures[status] ?? 0) + 1;
+      }
       else if (measured < latencies.length) latencies[measured++] = performance.now() - started;
     }
   };
@@ -96,6 +102,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     series: job.series,
     requests: measured,
     failed,
+    failures,
     seconds: round(elapsed),
     requests_per_s: Math.round(measured / elapsed),
     p50_ms: round(percentile(sorted, 0.5)),

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- serve [--json] [--datasets ml-100k,synthetic:1e6:7] [--concurrency 50] [--requests N] [--seconds S] [--rate R] [--lag-trials N]`
+ * `npm run bench -- serve [--json] [--datasets ml-100k,synthetic:1e6:7] [--concurrency 50] [--requests N] [--seconds S] [--rate R] [--fresh-rate R] [--lag-trials N]`
  *
  * The online side on the real stack, per dataset: a model fitted here, its candidate pools precomputed
  * as the batch does, deployed to a registry bucket in MinIO; the consumer process and the API
@@ -9,7 +9,8 @@
  * one replica, then three (the load generator spreads requests over them). Per configuration:
  * - closed-loop series at `concurrency` clients: `/healthz` (the framework baseline), then per method
  *   users without fresh ratings and users with them;
- * - the same at a paced rate (`--rate`, total requests/s), to see latency below saturation;
+ * - the same at a paced rate (`--rate` total requests/s for users without fresh ratings, `--fresh-rate`
+ *   for users with them), to see latency below saturation;
  * - ingest (`POST /events`) p99 alone, and again while a recommendation load runs;
  * - the freshness lag: 202 of a rating → the rated movie is absent from the user's answer (on every
  *   replica), p50/p99 over `--lag-trials`;
@@ -112,6 +113,7 @@ interface Settings {
   requests: number;
   seconds: number;
   rate: number;
+  freshRate: number;
   lagTrials: number;
 }
 
@@ -129,7 +131,16 @@ function recommendationPaths(users: number[], method: string, count: number, see
   return Array.from({ length: count }, () => `/recommendations/${users[Math.floor(random() * users.length)]}?method=${method}&limit=10`);
 }
 
-async function measureConfiguration(urls: string[], apis: PlatformProcess[], users: { plain: number[]; fresh: number[] }, model: Model, settings: Settings, loads: [ChildProcess, ChildProcess], nextUser: () => number): Promise<ConfigurationResult> {
+async function measureConfiguration(
+  urls: string[],
+  apis: PlatformProcess[],
+  users: { plain: number[]; fresh: number[] },
+  model: Model,
+  settings: Settings,
+  loads: [ChildProcess, ChildProcess],
+  nextUser: () => number,
+  drained: () => Promise<void>,
+): Promise<ConfigurationResult> {
   const base = { urls, concurrency: settings.concurrency, requests: settings.requests, seconds: settings.seconds, warmup: Math.min(2000, Math.ceil(settings.requests / 10)) };
   const series: ConfigurationResult['series'] = {};
   const record = (result: LoadResult) => {
@@ -146,8 +157,8 @@ async function measureConfiguration(urls: string[], apis: PlatformProcess[], use
   }
   for (const [s, method] of methods.entries()) {
     record(await runJob(loads[0], { ...base, series: `${method} @${settings.rate}/s`, rate: settings.rate, paths: recommendationPaths(users.plain, method, 20_000, 300 + s) }));
+    record(await runJob(loads[0], { ...base, series: `${method} fresh @${settings.freshRate}/s`, rate: settings.freshRate, paths: recommendationPaths(users.fresh, method, 20_000, 400 + s) }));
   }
-  record(await runJob(loads[0], { ...base, series: `hybrid fresh @${settings.rate}/s`, rate: settings.rate, paths: recommendationPaths(users.fresh, 'hybrid', 20_000, 400) }));
 
   // Ingest: single events for users the model does not know, paced, alone and beside a recommendation load.
   const ingestBodies = () => Array.from({ length: 5000 }, () => JSON.stringify({ user_id: nextUser(), movie_id: model.recommender.matrix.movieIds[0], rating: 4, timestamp: 1_700_000_000 }));
@@ -159,6 +170,8 @@ async function measureConfiguration(urls: string[], apis: PlatformProcess[], use
   ]);
   for (const r of [alone, loaded]) console.log(`    ${r.series.padEnd(26)} ${String(r.requests).padStart(7)} ${String(r.failed).padStart(6)} ${String(r.requests_per_s).padStart(8)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${r.max_ms.toFixed(2).padStart(8)}`);
 
+  // The ingest series left the fresh-rating writer a backlog (DynamoDB Local writes a few hundred items/s here): the lag is measured once it is drained.
+  await drained();
   const lag = await freshnessLag(urls, users.plain, settings.lagTrials);
   console.log(`    freshness lag (202 → left out on ${urls.length === 1 ? 'the replica' : `all ${urls.length} replicas`}): p50 ${lag.p50_ms} ms, p99 ${lag.p99_ms} ms, max ${lag.max_ms} ms over ${lag.trials} ratings`);
   const memory = Object.fromEntries(apis.map((api) => [api.name, memoryOf(api.child.pid!)]));
@@ -194,7 +207,7 @@ async function freshnessLag(urls: string[], users: number[], trials: number): Pr
 }
 
 /** Fresh ratings for `count` known users (three each, of movies they have not rated) and `fresh` new users (five each). */
-async function postFreshRatings(url: string, model: HybridRecommender, users: number[], newUsers: number[]): Promise<void> {
+async function postFreshRatings(url: string, model: HybridRecommender, users: number[], newUsers: number[]): Promise<number> {
   const popular = Array.from(model.quality.byQuality.subarray(0, 200), (i) => model.matrix.movieIds[i]!);
   const events: unknown[] = [];
   for (const userId of users) {
@@ -206,6 +219,7 @@ async function postFreshRatings(url: string, model: HybridRecommender, users: nu
     const response = await fetch(`${url}/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events.slice(i, i + 500)) });
     if (response.status !== 202) throw new Error(`POST /events/batch answered ${response.status}`);
   }
+  return events.length;
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -216,11 +230,12 @@ export async function run(args: string[]): Promise<void> {
     requests: positive(option(args, '--requests'), 20_000, '--requests'),
     seconds: positive(option(args, '--seconds'), 8, '--seconds'),
     rate: positive(option(args, '--rate'), 1000, '--rate'),
+    freshRate: positive(option(args, '--fresh-rate'), 100, '--fresh-rate'),
     lagTrials: positive(option(args, '--lag-trials'), 50, '--lag-trials'),
   };
   const config = loadConfigOrExit();
   console.log(`serve benchmark — ${describeMachine()}`);
-  console.log(`${settings.concurrency} clients; series of up to ${settings.requests} requests or ${settings.seconds} s after a warm-up; paced series at ${settings.rate} requests/s; answer cache off; Kafka, MinIO, DynamoDB Local, the consumer, the APIs and the load generators share this machine\n`);
+  console.log(`${settings.concurrency} clients; series of up to ${settings.requests} requests or ${settings.seconds} s after a warm-up; paced series at ${settings.rate} requests/s (${settings.freshRate} for users with fresh ratings); answer cache off; Kafka, MinIO, DynamoDB Local, the consumer, the APIs and the load generators share this machine\n`);
   const loads: [ChildProcess, ChildProcess] = [forkLoad(), forkLoad()];
   const results: Record<string, Record<string, ConfigurationResult & { model: Record<string, number> }>> = {};
   try {
@@ -272,17 +287,29 @@ export async function run(args: string[]): Promise<void> {
         const freshKnown = shuffled.slice(0, Math.min(300, Math.floor(userIds.length / 4)));
         let newUser = 2_000_000_000;
         const freshNew = Array.from({ length: 100 }, () => newUser--);
-        await postFreshRatings(urls[0]!, model.recommender, freshKnown, freshNew);
-        await waitForConsumerCaughtUp(createKafka(benchConfig.kafka, 'bench-serve'), benchConfig.kafka.topic, benchConfig.kafka.freshGroupId, { timeoutMs: 600_000 });
+        const drained = () => waitForConsumerCaughtUp(createKafka(benchConfig.kafka, 'bench-serve'), benchConfig.kafka.topic, benchConfig.kafka.freshGroupId, { timeoutMs: 900_000 });
+        const posted = performance.now();
+        const freshEvents = await postFreshRatings(urls[0]!, model.recommender, freshKnown, freshNew);
+        await drained();
+        const drainSeconds = (performance.now() - posted) / 1000;
+        console.log(`  fresh ratings: ${freshEvents} events for ${freshKnown.length} known and ${freshNew.length} new users, in DynamoDB after ${drainSeconds.toFixed(1)} s (${Math.round(freshEvents / drainSeconds)} events/s)`);
         const users = { plain: shuffled.slice(freshKnown.length), fresh: [...freshKnown, ...freshNew] };
 
         const configurations: Record<string, ConfigurationResult> = {};
         console.log('  1 replica');
-        configurations['1-replica'] = await measureConfiguration(urls.slice(0, 1), apis, users, model, settings, loads, () => newUser--);
+        configurations['1-replica'] = await measureConfiguration(urls.slice(0, 1), apis, users, model, settings, loads, () => newUser--, drained);
         apis.push(await start('api-b', 'api/main.ts', ports[1]), await start('api-c', 'api/main.ts', ports[2]));
         console.log('  3 replicas');
-        configurations['3-replicas'] = await measureConfiguration(urls, apis, { ...users, plain: users.plain.slice(0, -settings.lagTrials) }, model, settings, loads, () => newUser--);
-        const modelInfo = { ratings: matrix.colIdx.length, users: matrix.numUsers, movies: matrix.numMovies, artifact_bytes: model.artifactBytes, fit_s: Math.round(model.fitSeconds * 10) / 10, candidate_pools_s: Math.round(model.precomputeSeconds * 10) / 10 };
+        configurations['3-replicas'] = await measureConfiguration(urls, apis, { ...users, plain: users.plain.slice(0, -settings.lagTrials) }, model, settings, loads, () => newUser--, drained);
+        const modelInfo = {
+          ratings: matrix.colIdx.length,
+          users: matrix.numUsers,
+          movies: matrix.numMovies,
+          artifact_bytes: model.artifactBytes,
+          fit_s: Math.round(model.fitSeconds * 10) / 10,
+          candidate_pools_s: Math.round(model.precomputeSeconds * 10) / 10,
+          fresh_store_events_per_s: Math.round(freshEvents / drainSeconds),
+        };
         results[spec] = Object.fromEntries(Object.entries(configurations).map(([name, result]) => [name, { model: modelInfo, ...result }]));
       } finally {
         await Promise.all(processes.map((p) => p.stop()));

@@ -4,11 +4,13 @@
  * group of its own, so a slow or unavailable DynamoDB never holds up bronze (the source of truth), and
  * commits a batch's offsets only after DynamoDB took it (at-least-once; a redelivered event overwrites
  * its own item, keyed by user and event id). Invalid messages are the bronze sink's to dead-letter;
- * events accepted longer ago than the time to live are skipped, as the store would drop them at once.
+ * events accepted longer ago than the time to live are skipped, as the store would drop them at once,
+ * and so are events the deployed model already contains.
  */
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import { isCovered, type BronzeWatermark } from '../domain/bronze';
 import { toStoredFreshRating, type StoredFreshRating } from '../domain/fresh-ratings';
 import type { FreshRatingStore } from '../domain/ports';
 import { checkMessage, type ConsumedMessage } from './bronze-sink';
@@ -17,10 +19,11 @@ import type { RunningConsumer } from './bronze-consumer';
 const SESSION_TIMEOUT_MS = 10_000;
 const MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
-/** The fresh ratings of one fetched batch: valid events not yet expired at `nowMs`. */
-export function freshRatingsOf(topic: string, partition: number, messages: readonly ConsumedMessage[], ttlSeconds: number, nowMs: number): StoredFreshRating[] {
+/** The fresh ratings of one fetched batch: valid events not yet expired at `nowMs` nor inside the deployed model. */
+export function freshRatingsOf(topic: string, partition: number, messages: readonly ConsumedMessage[], ttlSeconds: number, nowMs: number, deployed?: BronzeWatermark): StoredFreshRating[] {
   const items: StoredFreshRating[] = [];
   for (const message of messages) {
+    if (isCovered(deployed, topic, partition, Number(message.offset))) continue;
     const verdict = checkMessage(message.value);
     if (!verdict.ok) continue;
     const timestamp = Number(message.timestamp);
@@ -36,10 +39,17 @@ export interface FreshWriterOptions {
   kafkaConfig: Config['kafka'];
   store: FreshRatingStore;
   ttlSeconds: number;
+  /** What the deployed model already contains (not written again). */
+  deployed: () => BronzeWatermark | undefined;
   logger: Logger;
   /** Called after each batch is stored and committed (tests and benchmarks observe the lag here). */
   onBatch?: (stored: { partition: number; items: number; lastOffset: string }) => void;
 }
+
+/** Messages written and committed together: small enough that a slow store never outlasts the group session between heartbeats. */
+const CHUNK_MESSAGES = 200;
+const RETRY_MS = 1_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startFreshRatingWriter(options: FreshWriterOptions): Promise<RunningConsumer> {
   const { kafka, kafkaConfig, store, logger } = options;
@@ -49,6 +59,12 @@ export async function startFreshRatingWriter(options: FreshWriterOptions): Promi
     maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
     maxWaitTimeInMs: 100,
   });
+  let stopping = false;
+  consumer.on(consumer.events.CRASH, (event) => {
+    logger.error({ err: String(event.payload.error), restart: event.payload.restart }, 'fresh-rating writer: Kafka consumer crashed');
+    // kafkajs gives up on errors it does not retry: exit, so that a supervisor starts the consumer again.
+    if (!event.payload.restart && !stopping) process.exit(1);
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: kafkaConfig.topic, fromBeginning: true });
   await consumer.run({
@@ -57,19 +73,33 @@ export async function startFreshRatingWriter(options: FreshWriterOptions): Promi
     partitionsConsumedConcurrently: kafkaConfig.topicPartitions,
     eachBatch: async (payload) => {
       const { batch } = payload;
-      const last = batch.messages.at(-1);
-      if (last === undefined) return;
-      const items = freshRatingsOf(batch.topic, batch.partition, batch.messages, options.ttlSeconds, Date.now());
-      if (items.length > 0) await store.put(items);
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
-      payload.resolveOffset(last.offset);
-      await payload.heartbeat();
-      logger.debug({ partition: batch.partition, last: last.offset, fresh_ratings: items.length }, 'fresh ratings stored');
-      options.onBatch?.({ partition: batch.partition, items: items.length, lastOffset: last.offset });
+      for (let start = 0; start < batch.messages.length && payload.isRunning() && !payload.isStale(); start += CHUNK_MESSAGES) {
+        const chunk = batch.messages.slice(start, start + CHUNK_MESSAGES);
+        const last = chunk.at(-1)!;
+        const items = freshRatingsOf(batch.topic, batch.partition, chunk, options.ttlSeconds, Date.now(), options.deployed());
+        // The store is retried here rather than by failing the batch: kafkajs would re-fetch and, after its retries, stop the consumer.
+        for (let attempt = 1; items.length > 0; attempt++) {
+          try {
+            await store.put(items);
+            break;
+          } catch (err) {
+            if (!payload.isRunning()) throw err;
+            logger.warn({ err: err instanceof Error ? err.message : String(err), partition: batch.partition, attempt }, 'fresh-rating store write failed; retrying');
+            await payload.heartbeat();
+            await sleep(RETRY_MS);
+          }
+        }
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        payload.resolveOffset(last.offset);
+        await payload.heartbeat();
+        logger.debug({ partition: batch.partition, last: last.offset, fresh_ratings: items.length }, 'fresh ratings stored');
+        options.onBatch?.({ partition: batch.partition, items: items.length, lastOffset: last.offset });
+      }
     },
   });
   return {
     async stop() {
+      stopping = true;
       await consumer.stop();
       await consumer.disconnect();
     },

@@ -10,8 +10,13 @@ import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb/c
 import { DynamoFreshRatingStore } from '../adapters/dynamodb/fresh-ratings';
 import { createKafka } from '../adapters/kafka/client';
 import { createS3Client } from '../adapters/s3/client';
+import { S3ObjectStore } from '../adapters/s3/object-store';
 import { startBronzeConsumer } from './bronze-consumer';
 import { startFreshRatingWriter } from './fresh-writer';
+import { ServedWatermark } from './served-watermark';
+
+/** How often the fresh-rating writer checks which model is deployed. */
+const DEPLOYED_CHECK_MS = 5_000;
 
 const config = loadConfigOrExit();
 const logger = pino({ level: config.logLevel, base: { process: 'consumer' } });
@@ -27,11 +32,14 @@ const bronze = await startBronzeConsumer({
   prefix: config.s3.bronzePrefix,
   logger,
 });
+const deployed = new ServedWatermark(new S3ObjectStore(s3, config.s3.bucket), DEPLOYED_CHECK_MS, logger);
+deployed.start();
 const fresh = await startFreshRatingWriter({
   kafka,
   kafkaConfig: config.kafka,
   store: new DynamoFreshRatingStore(createDocumentClient(dynamo), config.dynamodb.freshRatingsTable),
   ttlSeconds: config.fresh.ttlSeconds,
+  deployed: () => deployed.current(),
   logger,
 });
 logger.info(
@@ -45,6 +53,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping after the batches in hand');
+    deployed.stop();
     Promise.all([bronze.stop(), fresh.stop()]).then(
       () => {
         s3.destroy();

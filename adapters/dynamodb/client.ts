@@ -8,6 +8,8 @@ export function createDynamoClient(dynamodb: Config['dynamodb']): DynamoDBClient
     region: dynamodb.region,
     // DynamoDB Local runs with -sharedDb, so any key pair sees the same tables.
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // Without timeouts a request to a stalled server waits forever, and so would a consumer batch behind it.
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 15_000, throwOnRequestTimeout: true, httpAgent: { keepAlive: true, maxSockets: 64 } },
   });
 }
 

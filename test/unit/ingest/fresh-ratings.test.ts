@@ -58,6 +58,13 @@ describe('fresh ratings: what the consumer stores', () => {
       { user_id: 7, event_id: 'e1', movie_id: 101, rating: 4, rated_at: '2026-11-30T11:00:00.000Z', kafka_topic: 'user-events', kafka_partition: 1, kafka_offset: 5, accepted_at: acceptedAt, expires_at: acceptedAt / 1000 + 3 * DAY },
     ]);
   });
+
+  it('skips what the deployed model already contains', () => {
+    const messages = [message(5, event(1)), message(6, event(2)), message(7, event(3))];
+    const deployed = { 'user-events': { '1': 6 } };
+    assert.deepEqual(freshRatingsOf('user-events', 1, messages, 3 * DAY, acceptedAt, deployed).map((r) => r.kafka_offset), [7]);
+    assert.deepEqual(freshRatingsOf('user-events', 2, messages, 3 * DAY, acceptedAt, deployed).map((r) => r.kafka_offset), [5, 6, 7], 'another partition');
+  });
 });
 
 describe('fresh ratings: what a request counts', () => {
