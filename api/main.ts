@@ -74,6 +74,9 @@ models.onChange(() => {
 
 const handle = app.callback();
 const server = http.createServer((req, res) => void handle(req, res));
+server.keepAliveTimeout = config.api.keepAliveTimeoutMs;
+// Node requires the headers timeout to exceed the keep-alive timeout, or a reused connection can be cut mid-request.
+server.headersTimeout = config.api.keepAliveTimeoutMs + 1_000;
 /** Where the batch reaches this replica: the listening address, or on a wildcard address this host's first external IPv4. */
 function advertisedUrl(port: number): string {
   if (config.api.advertisedUrl) return config.api.advertisedUrl;

@@ -15,6 +15,9 @@ import { HybridRecommender } from '../recommender/hybrid';
 import { reviveState } from '../recommender/shared-state';
 import { ModelLoader, RecommenderPool } from './serving-threads';
 
+/** How long the previous model's recommender threads stay after a swap, for requests that began before it. */
+const RETIRE_AFTER_MS = 10_000;
+
 /** Versions name S3 keys: letters, digits and . _ - only, so no version reaches outside `models/<version>/`. */
 export const MODEL_VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -22,7 +25,7 @@ export interface LoadedModel {
   version: string;
   /** Answers on the API's own thread: lookups in the candidate pools, similar movies. */
   recommender: HybridRecommender;
-  /** Threads computing answers for users with fresh ratings (with this version installed); none when the API runs without threads. */
+  /** Threads computing answers for users with fresh ratings; none when the API runs without threads. */
   pool: RecommenderPool | undefined;
   manifest: ModelManifest;
   loadedAt: Date;
@@ -63,6 +66,7 @@ async function registryRead<T>(what: string, read: () => Promise<T>): Promise<T>
   try {
     return await read();
   } catch (err) {
+    if (err instanceof InvalidModelError || err instanceof ModelNotFoundError) throw err;
     if (err instanceof SyntaxError) throw new InvalidModelError(`${what} is not valid JSON`);
     throw new RegistryUnavailableError(`could not read ${what} from the registry: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
@@ -77,7 +81,7 @@ export class ModelHolder {
   private loaded: LoadedModel | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly loader = new ModelLoader();
-  private readonly pool: RecommenderPool | undefined;
+  private readonly threads: number;
   /** What the last attempt to load a version refused, until a version is loaded. */
   private refused: { version: string; problem: string; at: Date } | undefined;
   private readonly listeners: (() => void)[] = [];
@@ -86,7 +90,7 @@ export class ModelHolder {
     private readonly store: ObjectStore,
     options: ModelHolderOptions = { threads: 1 },
   ) {
-    this.pool = options.threads > 0 ? new RecommenderPool(options.threads) : undefined;
+    this.threads = options.threads;
   }
 
   /** The served model; read it once per request so that a swap mid-request cannot mix two models. */
@@ -124,7 +128,28 @@ export class ModelHolder {
   /** Stops the loader and the recommender threads. */
   async close(): Promise<void> {
     await this.chain;
-    await Promise.all([this.loader.close(), this.pool?.close()]);
+    await Promise.all([this.loader.close(), this.loaded?.pool?.close()]);
+  }
+
+  /**
+   * The artifact, streamed into shared memory of the size its manifest gives (the model's arrays will be
+   * views into it: nothing is held twice); a different size is the model's fault.
+   */
+  private async download(version: string, manifest: ModelManifest): Promise<Uint8Array> {
+    const { key, bytes: size } = manifest.artifact;
+    return registryRead(`the artifact of ${version}`, async () => {
+      const chunks = await this.store.chunks(key);
+      if (chunks === undefined) throw new InvalidModelError(`the artifact ${key} of ${version} is missing`);
+      const target = new Uint8Array(new SharedArrayBuffer(size));
+      let received = 0;
+      for await (const chunk of chunks) {
+        if (received + chunk.length > size) throw new InvalidModelError(`the artifact of ${version} has more than the ${size} bytes its manifest says`);
+        target.set(chunk, received);
+        received += chunk.length;
+      }
+      if (received !== size) throw new InvalidModelError(`the artifact of ${version} has ${received} bytes, its manifest says ${size}`);
+      return target;
+    });
   }
 
   private notify(): void {
@@ -168,24 +193,25 @@ export class ModelHolder {
       return { model: previous, previousVersion: previous.version, changed: false, loadMs: performance.now() - started };
     }
 
-    const bytes = await registryRead(`the artifact of ${version}`, () => this.store.get(manifest.artifact.key));
-    if (bytes === undefined) throw new InvalidModelError(`the artifact ${manifest.artifact.key} of ${version} is missing`);
-    if (bytes.length !== manifest.artifact.bytes) throw new InvalidModelError(`the artifact of ${version} has ${bytes.length} bytes, its manifest says ${manifest.artifact.bytes}`);
+    const bytes = await this.download(version, manifest);
     const outcome = await this.loader.load(version, bytes, manifest.artifact.sha256);
     if (!outcome.ok) throw new InvalidModelError(outcome.problem);
     const state = reviveState(outcome.state);
 
-    if (this.pool) {
-      const probe = { userId: state.matrix.userIds[0] ?? -1, options: { limit: 1 }, fresh: [{ movieId: state.matrix.movieIds[0]!, rating: state.derived.scale.max }] };
+    let pool: RecommenderPool | undefined;
+    if (this.threads > 0) {
+      pool = new RecommenderPool(state, this.threads);
       try {
-        await this.pool.install(version, state, probe);
+        await pool.warm({ userId: state.matrix.userIds[0] ?? -1, options: { limit: 1 }, fresh: [{ movieId: state.matrix.movieIds[0]!, rating: state.derived.scale.max }] });
       } catch (err) {
-        this.pool.forget(version);
+        await pool.close();
         throw new InvalidModelError(`the recommender threads cannot serve ${version}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    this.loaded = { version, recommender: new HybridRecommender(state), pool: this.pool, manifest, loadedAt: new Date() };
+    this.loaded = { version, recommender: new HybridRecommender(state), pool, manifest, loadedAt: new Date() };
     this.refused = undefined;
+    // Requests that read the previous model just before the swap may still give its threads a task.
+    if (previous?.pool) setTimeout(() => void previous.pool?.close().catch(() => undefined), RETIRE_AFTER_MS).unref();
     return { model: this.loaded, previousVersion: previous?.version, changed: true, loadMs: performance.now() - started };
   }
 }

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteObjectsCommand, DeleteBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { platformTables } from '../adapters/dynamodb/tables';
 import { createS3Client } from '../adapters/s3/client';
 import { connectTemporalClient } from '../adapters/temporal/client';
 import { queryProgress, startOrAttachBatch } from '../adapters/temporal/batch-runs';
@@ -126,8 +127,8 @@ async function runDataset(spec: string): Promise<DatasetFigure> {
     }
   } finally {
     await emptyBucket(s3, env.config.s3.bucket);
-    for (const table of [env.config.dynamodb.userFeaturesTable, env.config.dynamodb.movieFeaturesTable]) {
-      await env.dynamo.send(new DeleteTableCommand({ TableName: table }));
+    for (const table of platformTables(env.config.dynamodb)) {
+      await env.dynamo.send(new DeleteTableCommand({ TableName: table.input.TableName }));
     }
     s3.destroy();
     env.close();

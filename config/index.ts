@@ -74,6 +74,7 @@ const envSchema = z.object({
   API_RECOMMENDER_THREADS: nonNegativeInt.optional(),
   API_REPLICA_ID: z.string().trim().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1-128 letters, digits, . _ : -').optional(),
   API_ADVERTISED_URL: url.optional(),
+  API_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(65_000),
   MODEL_POLL_INTERVAL_MS: positiveInt.default(3_000),
   REPLICA_HEARTBEAT_MS: positiveInt.default(3_000),
   FRESH_RATINGS_TTL_HOURS: positiveInt.default(72),
@@ -208,6 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       replicaId: e.API_REPLICA_ID,
       /** Where the batch reaches this replica; default: its listening address. */
       advertisedUrl: e.API_ADVERTISED_URL,
+      /** How long an idle keep-alive connection stays open: longer than a load balancer's idle timeout (60 s is common), so the balancer closes first. */
+      keepAliveTimeoutMs: e.API_KEEP_ALIVE_TIMEOUT_MS,
       /** How often each replica checks `models/current.json` for a new deployment. */
       modelPollIntervalMs: e.MODEL_POLL_INTERVAL_MS,
       /** How often each replica renews its entry in the replica registry (it expires after three missed beats). */

@@ -19,6 +19,8 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<StoredObject>;
   /** The object's text line by line, without holding the whole object in memory. */
   lines(key: string): AsyncIterable<string>;
+  /** The object's bytes as they arrive, or undefined when there is none. */
+  chunks(key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
   delete(key: string): Promise<void>;
 }
 

@@ -153,9 +153,12 @@ export function deserialize(bytes: Uint8Array): HybridRecommender {
 
 /**
  * The artifact's contents, checked, without the state serving derives from them (see `deriveState`).
- * Sections are copied into buffers from `allocate` (e.g. shared memory, for a model its threads share).
+ * Sections are copied out of `bytes`, unless `views` is set: then they are views into `bytes` (which
+ * must be 8-byte aligned, e.g. the whole of a SharedArrayBuffer the model's threads will share), so the
+ * artifact's memory is the model's and nothing is copied.
  */
-export function deserializeCore(bytes: Uint8Array, allocate: (byteLength: number) => ArrayBufferLike = (n) => new ArrayBuffer(n)): { core: ModelCore; candidates?: CandidateLists } {
+export function deserializeCore(bytes: Uint8Array, options: { views?: boolean } = {}): { core: ModelCore; candidates?: CandidateLists } {
+  if (options.views && bytes.byteOffset % 8 !== 0) throw new RangeError('views need bytes at an 8-byte aligned offset');
   const { header, bodyStart, bodyLength } = parseHeader(bytes);
   const expected = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(20, true);
   if (crc32(bytes.subarray(prefixLength)) !== expected) throw new ArtifactError('checksum mismatch: the artifact is corrupt');
@@ -166,10 +169,18 @@ export function deserializeCore(bytes: Uint8Array, allocate: (byteLength: number
     if (!entry || entry.type !== type) throw new ArtifactError(`section ${name} (${type}) is missing`);
     const width = type === 'utf8' ? 1 : 4;
     if (entry.offset % 8 !== 0 || entry.offset + entry.length * width > bodyLength) throw new ArtifactError(`section ${name} lies outside the body`);
-    // Copy: the input's byte offset need not be aligned for a typed-array view.
-    const raw = new Uint8Array(allocate(entry.length * width));
-    raw.set(bytes.subarray(bodyStart + entry.offset, bodyStart + entry.offset + entry.length * width));
-    const data = type === 'i32' ? new Int32Array(raw.buffer) : type === 'f32' ? new Float32Array(raw.buffer) : raw;
+    const begin = bodyStart + entry.offset;
+    const end = begin + entry.length * width;
+    let data: SectionData;
+    if (options.views) {
+      const at = bytes.byteOffset + begin;
+      // Text is copied: TextDecoder does not read shared memory.
+      data = type === 'i32' ? new Int32Array(bytes.buffer, at, entry.length) : type === 'f32' ? new Float32Array(bytes.buffer, at, entry.length) : bytes.slice(begin, end);
+    } else {
+      // Copy: the input's byte offset need not be aligned for a typed-array view.
+      const raw = bytes.slice(begin, end);
+      data = type === 'i32' ? new Int32Array(raw.buffer) : type === 'f32' ? new Float32Array(raw.buffer) : raw;
+    }
     return data as T extends 'i32' ? Int32Array : T extends 'f32' ? Float32Array : Uint8Array;
   };
 

@@ -190,8 +190,10 @@ export function accumulateProfile(rows: FeatureRows, movies: ArrayLike<number>, 
 
 /** cos(profile, v_i), given the profile and its length (> 0). */
 export function profileCosine(rows: FeatureRows, profile: Float64Array, norm: number, i: number): number {
+  const { ptr, feature, weight } = rows;
+  const end = ptr[i + 1]!;
   let dot = 0;
-  for (let q = rows.ptr[i]!; q < rows.ptr[i + 1]!; q++) dot += profile[rows.feature[q]!]! * rows.weight[q]!;
+  for (let q = ptr[i]!; q < end; q++) dot += profile[feature[q]!]! * weight[q]!;
   return dot / norm;
 }
 

@@ -60,6 +60,16 @@ export class S3ObjectStore implements ObjectStore {
     for await (const line of reader) yield line;
   }
 
+  async chunks(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return (out.Body as Readable | undefined) ?? (async function* () {})();
+    } catch (err) {
+      if (err instanceof NoSuchKey) return undefined;
+      throw err;
+    }
+  }
+
   async delete(key: string): Promise<void> {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }

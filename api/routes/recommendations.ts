@@ -108,7 +108,13 @@ async function recommend(
     const folded = model.pool === undefined;
     return { recommendations: answer, use: { status: 'ok', ratings: countKnown(model, ratings), folded }, how: folded ? 'computed' : 'excluded' };
   }
-  const answer = await model.pool.recommend({ version: model.version, userId, options, fresh: ratings });
+  let answer: Recommendations;
+  try {
+    answer = await model.pool.recommend({ userId, options, fresh: ratings });
+  } catch {
+    // The model was swapped out and its threads have stopped: its own answer without the fresh-rated movies.
+    return { recommendations: model.recommender.recommend(userId, options, ratings, 'exclude'), use: { status: 'ok', ratings: countKnown(model, ratings), folded: false }, how: 'excluded' };
+  }
   return { recommendations: answer, use: { status: 'ok', ratings: answer.freshRatingsUsed ?? 0, folded: true }, how: 'computed' };
 }
 

@@ -1,16 +1,13 @@
 /**
- * The API's threads: one that loads model versions off the event loop, and a pool that computes answers
- * for users with fresh ratings. Both run on piscina and live as long as the API; the models' state is
- * shared memory, so every thread reads the same arrays, and a new model reaches the pool's threads
- * over a broadcast channel without restarting them.
+ * The API's threads: one that loads model versions off the event loop, and, per served model, a pool
+ * that computes answers for users with fresh ratings. Both run on piscina; the model's state is shared
+ * memory, so every thread reads the same arrays.
  */
-import { randomUUID } from 'node:crypto';
-import { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Recommendations } from '../../recommender/hybrid';
 import type { ModelState } from '../../recommender/model-state';
 import type { LoadOutcome, LoadTask } from './load-thread';
-import type { ModelMessage, RecommendTask } from './recommend-thread';
+import type { RecommendTask } from './recommend-thread';
 
 export type { LoadOutcome } from './load-thread';
 export type { RecommendTask } from './recommend-thread';
@@ -19,14 +16,18 @@ export { smokeTestProblem } from './smoke-test';
 const loadThread = new URL('./load-thread.ts', import.meta.url).href;
 const recommendThread = new URL('./recommend-thread.ts', import.meta.url).href;
 
-/** Loads versions one at a time in a thread of its own. */
+/**
+ * Loads versions one at a time in a thread of its own, which exits soon after: its heap briefly holds the
+ * artifact's bytes (hundreds of MB at 10^7 ratings), and an idle thread would keep them until its next
+ * garbage collection; the shared state it made lives on in the threads that use it.
+ */
 export class ModelLoader {
-  private readonly pool = new Piscina<LoadTask, LoadOutcome>({ filename: loadThread, minThreads: 1, maxThreads: 1, idleTimeout: Number.MAX_SAFE_INTEGER });
+  private readonly pool = new Piscina<LoadTask, LoadOutcome>({ filename: loadThread, minThreads: 0, maxThreads: 1, idleTimeout: 1_000 });
 
-  /** The bytes move to the thread (they are not usable here afterwards). */
+  /** `bytes` must be the whole of a SharedArrayBuffer: the loaded model's arrays are views into it. */
   load(version: string, bytes: Uint8Array, sha256: string): Promise<LoadOutcome> {
-    const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer) ? bytes : bytes.slice();
-    return this.pool.run({ version, bytes: owned, sha256 }, { transferList: [owned.buffer as ArrayBuffer] });
+    if (!(bytes.buffer instanceof SharedArrayBuffer) || bytes.byteOffset !== 0) throw new RangeError('ModelLoader.load needs the bytes in a SharedArrayBuffer of their own');
+    return this.pool.run({ version, bytes, sha256 });
   }
 
   close(): Promise<void> {
@@ -37,35 +38,20 @@ export class ModelLoader {
 /** Beyond this many queued tasks per thread the API answers from the candidate pools instead of waiting. */
 const QUEUE_PER_THREAD = 64;
 
-/** The threads that compute answers with fresh ratings, for whichever model the API serves. */
+/** The threads that compute answers with fresh ratings for one served model. */
 export class RecommenderPool {
-  private readonly channelName = `movie-rec-models-${randomUUID()}`;
-  private readonly channel = new BroadcastChannel(this.channelName);
   private readonly pool: Piscina<RecommendTask, Recommendations>;
-  /** The served version and the one before it, for threads that ask. */
-  private readonly states = new Map<string, ModelState>();
 
-  constructor(readonly threads: number) {
-    this.pool = new Piscina({ filename: recommendThread, workerData: { channel: this.channelName }, minThreads: threads, maxThreads: threads, maxQueue: threads * QUEUE_PER_THREAD, idleTimeout: Number.MAX_SAFE_INTEGER });
-    this.channel.onmessage = (event) => {
-      const message = (event as { data: ModelMessage }).data;
-      const state = message.type === 'want' ? this.states.get(message.version) : undefined;
-      if (state) this.channel.postMessage({ type: 'model', version: message.version, state } satisfies ModelMessage);
-    };
-    this.channel.unref();
+  constructor(
+    state: ModelState,
+    readonly threads: number,
+  ) {
+    this.pool = new Piscina({ filename: recommendThread, workerData: { state }, minThreads: threads, maxThreads: threads, maxQueue: threads * QUEUE_PER_THREAD, idleTimeout: Number.MAX_SAFE_INTEGER });
   }
 
-  /** Makes `version` available to the threads, and resolves once one of them answered with it. */
-  async install(version: string, state: ModelState, probe: Omit<RecommendTask, 'version'>): Promise<void> {
-    this.states.set(version, state);
-    for (const old of [...this.states.keys()].slice(0, -2)) this.states.delete(old);
-    this.channel.postMessage({ type: 'model', version, state } satisfies ModelMessage);
-    await this.pool.run({ ...probe, version });
-  }
-
-  /** Drops a version that was installed but not served (its load failed afterwards). */
-  forget(version: string): void {
-    this.states.delete(version);
+  /** Resolves once the threads have started and built their recommender (a request then never waits for one to start). */
+  async warm(probe: RecommendTask): Promise<void> {
+    await Promise.all(Array.from({ length: this.threads }, () => this.pool.run(probe)));
   }
 
   /** Whether a task would be queued beyond the bound. */
@@ -77,8 +63,11 @@ export class RecommenderPool {
     return this.pool.run(task);
   }
 
-  async close(): Promise<void> {
-    this.channel.close();
-    await this.pool.destroy();
+  /**
+   * Ends the threads; a task still running fails (callers answer it another way). Not piscina's graceful
+   * `close`: its close timeout keeps the pool, and with it the model's shared memory, alive for 30 s more.
+   */
+  close(): Promise<void> {
+    return this.pool.destroy();
   }
 }

@@ -1,8 +1,9 @@
 /**
- * A worker thread that turns a model version's bytes into servable, shared state, so that none of it
- * runs on the API's event loop: the sha256 against the manifest, decoding (each section straight into
- * shared memory), the state serving derives, and the smoke test. The answer's arrays are shared
- * memory: posting them to the API's thread and to the recommender threads copies nothing.
+ * A worker thread that turns a model version's bytes (downloaded into shared memory) into servable
+ * state, so that none of it runs on the API's event loop: the sha256 against the manifest, decoding
+ * (the sections are views into the downloaded bytes), the state serving derives (moved into shared
+ * memory), and the smoke test. Posting the answer to the API's thread and to the recommender threads
+ * copies no array.
  */
 import { createHash } from 'node:crypto';
 import { deserializeCore } from '../../recommender/artifact';
@@ -25,7 +26,8 @@ export default function loadModel(task: LoadTask): LoadOutcome {
   if (digest !== task.sha256) return { ok: false, problem: `the artifact of ${task.version} has sha256 ${digest}, its manifest says ${task.sha256}` };
   let state: ModelState;
   try {
-    const { core, candidates } = deserializeCore(task.bytes, (n) => new SharedArrayBuffer(n));
+    // The bytes are shared memory: the sections become views into them, so the artifact is the model.
+    const { core, candidates } = deserializeCore(task.bytes, { views: true });
     state = shareState(deriveState(core, candidates));
   } catch (err) {
     if (err instanceof ArtifactError) return { ok: false, problem: err.message };

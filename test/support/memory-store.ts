@@ -32,6 +32,18 @@ export class MemoryObjectStore implements ObjectStore {
     await Promise.resolve();
   }
 
+  chunks(key: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    const bytes = this.objects.get(key);
+    return Promise.resolve(
+      bytes === undefined
+        ? undefined
+        : (async function* () {
+            yield bytes.slice();
+            await Promise.resolve();
+          })(),
+    );
+  }
+
   delete(key: string): Promise<void> {
     this.objects.delete(key);
     return Promise.resolve();

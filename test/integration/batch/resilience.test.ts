@@ -62,6 +62,7 @@ class FlakyObjectStore implements ObjectStore {
   }
   get = (key: string) => this.inner.get(key);
   head = (key: string) => this.inner.head(key);
+  chunks = (key: string) => this.inner.chunks(key);
   list = (prefix: string) => this.inner.list(prefix);
   lines = (key: string) => this.inner.lines(key);
   delete = (key: string) => this.inner.delete(key);

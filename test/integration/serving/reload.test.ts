@@ -26,19 +26,24 @@ function overlapCounting(store: ObjectStore): { store: ObjectStore; maxInFlight:
   return {
     maxInFlight: () => max,
     store: {
-      ...store,
       put: (key, body, type) => store.put(key, body, type),
+      get: (key) => store.get(key),
+      head: (key) => store.head(key),
       list: (prefix) => store.list(prefix),
       lines: (key) => store.lines(key),
       delete: (key) => store.delete(key),
-      async get(key) {
-        if (!key.endsWith('model.bin')) return store.get(key);
+      async chunks(key) {
+        const chunks = await store.chunks(key);
+        if (!key.endsWith('model.bin') || chunks === undefined) return chunks;
+        // An artifact download is in flight from the request until its last chunk.
         max = Math.max(max, ++inFlight);
-        try {
-          return await store.get(key);
-        } finally {
-          inFlight--;
-        }
+        return (async function* () {
+          try {
+            yield* chunks;
+          } finally {
+            inFlight--;
+          }
+        })();
       },
     },
   };
