@@ -4,9 +4,8 @@
  * (no `0x10`, `1e3`, spaces or empty values), so that a number's spelling cannot slip past a check.
  */
 import { z } from 'zod';
+import { MAX_ID } from '../domain/ids';
 import { ProblemError } from './problems';
-
-const INT32_MAX = 2_147_483_647;
 
 export function integerParam(min: number, max: number) {
   const message = `must be an integer from ${min} to ${max}`;
@@ -27,7 +26,7 @@ export function decimalParam(min: number, max: number) {
 }
 
 /** Ids of users and movies: positive 32-bit integers (what the model's matrix holds). */
-export const idParam = integerParam(1, INT32_MAX);
+export const idParam = integerParam(1, MAX_ID);
 
 export type ParamLocation = 'path' | 'query';
 

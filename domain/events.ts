@@ -7,6 +7,7 @@
  * (10^11 s is the year 5138), larger ones epoch milliseconds.
  */
 import { z } from 'zod';
+import { MAX_ID } from './ids';
 
 const EPOCH_MS_THRESHOLD = 1e11;
 /** Ratings, and so events, are not expected before MovieLens began or after this century. */
@@ -17,7 +18,7 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-
 
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
-const id = z.number({ error: 'must be a number' }).int('must be an integer').positive('must be positive').max(Number.MAX_SAFE_INTEGER, 'is too large');
+const id = z.number({ error: 'must be a number' }).int('must be an integer').positive('must be positive').max(MAX_ID, `must be at most ${MAX_ID}`);
 
 const rating = z
   .number({ error: 'must be a number' })

@@ -118,6 +118,7 @@ describe('ingest: invalid requests get 400 problem+json and nothing reaches Kafk
     { name: 'missing fields', body: {}, fields: ['user_id', 'movie_id', 'rating', 'timestamp'] },
     { name: 'non-positive and non-integer ids', body: { ...valid, user_id: 0, movie_id: 2.5 }, fields: ['user_id', 'movie_id'] },
     { name: 'ids as strings', body: { ...valid, user_id: '1' }, fields: ['user_id'] },
+    { name: 'ids above 2^31−1 (2147483648, 4294967338)', body: { ...valid, user_id: 2_147_483_648, movie_id: 4_294_967_338 }, fields: ['user_id', 'movie_id'] },
     { name: 'rating out of range', body: { ...valid, rating: 5.5 }, fields: ['rating'] },
     { name: 'rating not in 0.5 steps', body: { ...valid, rating: 3.7 }, fields: ['rating'] },
     { name: 'rating zero', body: { ...valid, rating: 0 }, fields: ['rating'] },

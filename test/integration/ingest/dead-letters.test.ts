@@ -34,6 +34,8 @@ describe('ingest: malformed messages on the topic go to the dead-letter topic (r
       { value: Buffer.from([0xff, 0xfe, 0x7b]), reason: 'not UTF-8' },
       { value: null, reason: 'empty value' },
       { value: Buffer.from(JSON.stringify(validEvent(3), null, 2)), reason: 'not a single line' },
+      { value: Buffer.from(JSON.stringify({ ...validEvent(4), user_id: 4_294_967_338 })), reason: 'invalid event' },
+      { value: Buffer.from(JSON.stringify({ ...validEvent(5), movie_id: 2_147_483_648 })), reason: 'invalid event' },
     ];
     // One key, so all land on one partition in this order: the valid event after them proves the consumer went on.
     await producer.send({
@@ -74,5 +76,7 @@ describe('ingest: malformed messages on the topic go to the dead-letter topic (r
       assert.equal(Buffer.from(letter.key_base64 ?? '', 'base64').toString(), '5');
     });
     assert.ok(letters[1]?.problems.some((p) => p.field === 'rating'), 'the invalid event names its bad field');
+    assert.ok(letters[5]?.problems.some((p) => p.field === 'user_id'), 'a user id above 2^31−1 is dead-lettered, not wrapped around');
+    assert.ok(letters[6]?.problems.some((p) => p.field === 'movie_id'), 'a movie id above 2^31−1 is dead-lettered, not wrapped around');
   });
 });

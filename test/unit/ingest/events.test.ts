@@ -42,6 +42,15 @@ describe('domain/events: the rating event schema', () => {
     for (const id of [0, -3, 1.5, '7', null, Number.MAX_SAFE_INTEGER + 2]) assert.deepEqual(fields({ ...valid, user_id: id, movie_id: id }), ['movie_id', 'user_id']);
   });
 
+  it('bounds ids at 2^31−1, where the batch would otherwise wrap them around (4294967338 → 42)', () => {
+    assert.ok(parseEvent({ ...valid, user_id: 2_147_483_647, movie_id: 2_147_483_647 }).ok);
+    for (const id of [2_147_483_648, 4_294_967_338]) {
+      assert.deepEqual(fields({ ...valid, user_id: id, movie_id: id }), ['movie_id', 'user_id'], `id ${id}`);
+      const stored = parseStoredEvent({ ...valid, event_id: 'e-1', user_id: id });
+      assert.deepEqual(stored.ok ? [] : stored.problems.map((p) => p.field), ['user_id'], `stored event, user ${id}`);
+    }
+  });
+
   it('refuses timestamps that are not times, lack a zone, or lie outside 1995..2100', () => {
     for (const t of ['yesterday', '2024-01-01', '2024-01-01T10:00:00', '2024-13-45T10:00:00Z', -1, 0, 1e20, 631_152_000, '2150-01-01T00:00:00Z', true]) {
       assert.deepEqual(fields({ ...valid, timestamp: t }), ['timestamp'], `timestamp ${String(t)}`);
