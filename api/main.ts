@@ -7,7 +7,6 @@
  * SIGTERM/SIGINT: withdraw from the replica registry, stop accepting connections, let in-flight
  * requests get their broker answer, flush the producer, stop the threads, exit.
  */
-import http from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -25,6 +24,7 @@ import { S3ObjectStore } from '../adapters/s3/object-store';
 import { createApp } from './app';
 import { FreshRatingsReader } from './fresh-ratings';
 import { FreshUserIndex } from './fresh-user-index';
+import { createHttpServer } from './http-server';
 import { ModelHolder } from './model-holder';
 import { RegistryWatcher } from './registry-watcher';
 import { ReplicaAnnouncer } from './replica-announcer';
@@ -73,10 +73,7 @@ models.onChange(() => {
 });
 
 const handle = app.callback();
-const server = http.createServer((req, res) => void handle(req, res));
-server.keepAliveTimeout = config.api.keepAliveTimeoutMs;
-// Node requires the headers timeout to exceed the keep-alive timeout, or a reused connection can be cut mid-request.
-server.headersTimeout = config.api.keepAliveTimeoutMs + 1_000;
+const server = createHttpServer((req, res) => void handle(req, res), config.api.http);
 /** Where the batch reaches this replica: the listening address, or on a wildcard address this host's first external IPv4. */
 function advertisedUrl(port: number): string {
   if (config.api.advertisedUrl) return config.api.advertisedUrl;

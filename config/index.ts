@@ -75,6 +75,9 @@ const envSchema = z.object({
   API_REPLICA_ID: z.string().trim().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1-128 letters, digits, . _ : -').optional(),
   API_ADVERTISED_URL: url.optional(),
   API_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(65_000),
+  API_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  API_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+  API_MAX_CONNECTIONS: positiveInt.default(4_096),
   MODEL_POLL_INTERVAL_MS: positiveInt.default(3_000),
   REPLICA_HEARTBEAT_MS: positiveInt.default(3_000),
   FRESH_RATINGS_TTL_HOURS: positiveInt.default(72),
@@ -142,6 +145,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     );
   }
   const e = parsed.data;
+  if (e.API_HEADERS_TIMEOUT_MS > e.API_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError([`API_HEADERS_TIMEOUT_MS: must not exceed API_REQUEST_TIMEOUT_MS (${e.API_REQUEST_TIMEOUT_MS}) (got '${e.API_HEADERS_TIMEOUT_MS}')`]);
+  }
   const localDir = resolveFromRoot(e.MOVIE_REC_LOCAL_DIR);
   return {
     projectRoot,
@@ -209,8 +215,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       replicaId: e.API_REPLICA_ID,
       /** Where the batch reaches this replica; default: its listening address. */
       advertisedUrl: e.API_ADVERTISED_URL,
-      /** How long an idle keep-alive connection stays open: longer than a load balancer's idle timeout (60 s is common), so the balancer closes first. */
-      keepAliveTimeoutMs: e.API_KEEP_ALIVE_TIMEOUT_MS,
+      /** Limits of the HTTP server (see api/http-server.ts). */
+      http: {
+        /** How long an idle keep-alive connection stays open: longer than a load balancer's idle timeout (60 s is common), so the balancer closes first. */
+        keepAliveTimeoutMs: e.API_KEEP_ALIVE_TIMEOUT_MS,
+        /** How long a client may take to send a request's headers (a slow-headers client is cut off). */
+        headersTimeoutMs: e.API_HEADERS_TIMEOUT_MS,
+        /** How long a client may take to send a whole request. */
+        requestTimeoutMs: e.API_REQUEST_TIMEOUT_MS,
+        /** Open connections beyond which new ones are refused. */
+        maxConnections: e.API_MAX_CONNECTIONS,
+      },
       /** How often each replica checks `models/current.json` for a new deployment. */
       modelPollIntervalMs: e.MODEL_POLL_INTERVAL_MS,
       /** How often each replica renews its entry in the replica registry (it expires after three missed beats). */
