@@ -31,7 +31,7 @@ export class NaivePublisher implements EventPublisher {
   }
 
   isReady(): boolean {
-    return this.sender.isConnected();
+    return this.sender.isHealthy();
   }
 
   close(): Promise<void> {

@@ -11,7 +11,7 @@ export interface PublishAck {
 export interface EventPublisher {
   /** Resolves once the broker acknowledged every event (acks=all); rejects with a PublishError otherwise. */
   publish(events: RatingEvent[]): Promise<PublishAck[]>;
-  /** Connected to the broker and not stuck on an unacknowledged send. */
+  /** Connected to the broker, its producer not failing every send, and not stuck on an unacknowledged send. */
   isReady(): boolean;
   close(): Promise<void>;
 }

@@ -71,7 +71,7 @@ export class CoalescingPublisher implements EventPublisher {
 
   isReady(): boolean {
     const stuck = this.inFlightSince !== undefined && Date.now() - this.inFlightSince >= this.options.ackTimeoutMs;
-    return this.sender.isConnected() && !stuck;
+    return this.sender.isHealthy() && !stuck;
   }
 
   /** Sends what is queued without waiting for the linger, waits for the last acknowledgement, disconnects. */

@@ -20,7 +20,7 @@ function fakeSender() {
       new Promise<void>((resolve, reject) => {
         calls.push({ messages, ack: resolve, fail: reject });
       }),
-    isConnected: () => connected,
+    isHealthy: () => connected,
     start: () => Promise.resolve(),
     disconnect: () => {
       disconnected = true;
