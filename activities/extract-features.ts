@@ -1,6 +1,7 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import { extendWatermark, type BronzeWatermark } from '../domain/bronze';
 import { parseStoredEvent } from '../domain/events';
+import { eventIdentity } from '../domain/event-identity';
 import { HashedIdSet } from '../domain/hashed-id-set';
 import { RatingCollector } from '../recommender/ratings-table';
 import type { FeatureItem } from '../domain/ports';
@@ -30,7 +31,7 @@ function partitionDate(key: string): string | undefined {
 
 /**
  * Reads all bronze up to the run date with bounded memory (line by line, ratings kept in typed arrays),
- * deduplicates by event id, keeps the latest rating per (user, movie), writes silver parquet, and
+ * deduplicates by event identity (`eventIdentity`: id and content), keeps the latest rating per (user, movie), writes silver parquet, and
  * upserts the user and movie features into DynamoDB. A rerun for the same date writes the same objects
  * and items again.
  */
@@ -80,7 +81,7 @@ export function createExtractFeatures(deps: ActivityDeps) {
             if (!parsed.ok) continue;
             eventsRead++;
             const event = parsed.event;
-            if (!seen.add(event.event_id)) {
+            if (!seen.add(eventIdentity(event))) {
               duplicates++;
               continue;
             }
