@@ -7,23 +7,47 @@ import { stackDefinitions, type ServiceDefinition } from './stack';
 type Log = (line: string) => void;
 
 const READY_TIMEOUT_MS = 120_000;
+/** A wedged server may not act on SIGTERM: it gets this long before SIGKILL. */
+const UNHEALTHY_STOP_GRACE_MS = 5_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export type ServiceState = 'up' | 'down' | 'foreign';
+/** `unhealthy`: started by `up` and running, but failing its health check (see `ServiceDefinition.healthy`). */
+export type ServiceState = 'up' | 'unhealthy' | 'down' | 'foreign';
 
 export interface ServiceStatus {
   name: string;
   state: ServiceState;
   pid?: number;
+  /** Why an unhealthy service failed its check. */
+  problem?: string;
   ports: { label: string; port: number; open: boolean }[];
+}
+
+const HEALTH_ATTEMPTS = 2;
+
+/** Undefined when the service passes its health check (one retry, so a momentary hiccup is not a verdict), else the problem. */
+async function healthProblem(def: ServiceDefinition): Promise<string | undefined> {
+  if (!def.healthy) return undefined;
+  let problem = '';
+  for (let attempt = 1; attempt <= HEALTH_ATTEMPTS; attempt++) {
+    try {
+      await def.healthy();
+      return undefined;
+    } catch (err) {
+      problem = err instanceof Error ? err.message : String(err);
+      if (attempt < HEALTH_ATTEMPTS) await sleep(1000);
+    }
+  }
+  return problem;
 }
 
 async function statusOf(def: ServiceDefinition, runDir: string): Promise<ServiceStatus> {
   const record = runningRecord(runDir, def.name);
   const ports = await Promise.all(def.ports.map(async (p) => ({ ...p, open: await isPortOpen(p.port) })));
   const anyOpen = ports.some((p) => p.open);
-  const state: ServiceState = record ? 'up' : anyOpen ? 'foreign' : 'down';
-  return { name: def.name, state, ...(record ? { pid: record.pid } : {}), ports };
+  const problem = record ? await healthProblem(def) : undefined;
+  const state: ServiceState = record ? (problem === undefined ? 'up' : 'unhealthy') : anyOpen ? 'foreign' : 'down';
+  return { name: def.name, state, ...(record ? { pid: record.pid } : {}), ...(problem === undefined ? {} : { problem }), ports };
 }
 
 export async function servicesStatus(config: Config): Promise<ServiceStatus[]> {
@@ -36,7 +60,8 @@ export function formatStatus(statuses: ServiceStatus[]): string {
     .map((s) => {
       const ports = s.ports.map((p) => `${p.label} ${p.port}${p.open ? '' : ' (closed)'}`).join(', ');
       const state = s.state === 'foreign' ? 'down (port taken by a process not started by services:up)' : s.state;
-      return `${s.name.padEnd(9)} ${state.padEnd(5)} ${s.pid ? `pid ${String(s.pid).padEnd(7)}` : ' '.repeat(11)} ${ports}`;
+      const line = `${s.name.padEnd(9)} ${state.padEnd(5)} ${s.pid ? `pid ${String(s.pid).padEnd(7)}` : ' '.repeat(11)} ${ports}`;
+      return s.problem === undefined ? line : `${line}\n          ${s.problem} (services:up restarts it)`;
     })
     .join('\n');
 }
@@ -74,6 +99,13 @@ export async function servicesUp(config: Config, log: Log = console.log): Promis
       const logFile = layout.logFile(def.name);
       let record = runningRecord(layout.runDir, def.name);
       let started = false;
+      const problem = record ? await healthProblem(def) : undefined;
+      if (record && problem !== undefined) {
+        // Its data directory stays: the restarted server has everything the wedged one had.
+        log(`${def.name}: running (pid ${record.pid}) but not healthy: ${problem}; restarting it`);
+        await stopRecorded(layout.runDir, def.name, UNHEALTHY_STOP_GRACE_MS);
+        record = undefined;
+      }
       if (!record) {
         const taken = [];
         for (const p of def.ports) if (await isPortOpen(p.port)) taken.push(`${p.port} (${p.label})`);

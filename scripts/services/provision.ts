@@ -15,6 +15,20 @@ import { DEPLOYED, MODEL_VERSION, RUN_DATE } from '../../workflows/search-attrib
  * Each function is idempotent and fails while its service does not answer yet.
  */
 /** The batch workflow's custom search attributes, by which operators find runs in the Temporal UI. */
+/**
+ * A working Temporal server, not just an open port: it describes the namespace within a few seconds.
+ * The dev server can wedge (after a cancelled SQLite query it answers every call with `interrupted`
+ * while its process and port stay up), and only a real call shows it.
+ */
+export async function checkTemporal(config: Config): Promise<void> {
+  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 2000 });
+  try {
+    await connection.withDeadline(Date.now() + 3000, () => connection.workflowService.describeNamespace({ namespace: config.temporal.namespace }));
+  } finally {
+    await connection.close();
+  }
+}
+
 export async function provisionTemporal(config: Config): Promise<void> {
   const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 2000 });
   try {

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config';
 import { dynamoDbLocalDir, type ServicesLayout } from './layout';
-import { provisionDynamoDb, provisionKafka, provisionS3, provisionTemporal } from './provision';
+import { checkTemporal, provisionDynamoDb, provisionKafka, provisionS3, provisionTemporal } from './provision';
 
 export interface Launch {
   command: string;
@@ -21,6 +21,8 @@ export interface ServiceDefinition {
   prepare(): Launch;
   /** Resolves once the service answers real requests and what the platform needs in it exists. */
   ready(): Promise<void>;
+  /** A quick real request that a running service must answer; a service whose port is open can still fail it. */
+  healthy?(): Promise<void>;
 }
 
 function temporal(config: Config, layout: ServicesLayout): ServiceDefinition {
@@ -48,6 +50,7 @@ function temporal(config: Config, layout: ServicesLayout): ServiceDefinition {
         ],
       };
     },
+    healthy: () => checkTemporal(config),
     async ready() {
       await provisionTemporal(config);
       const ui = await fetch(config.temporal.uiUrl, { signal: AbortSignal.timeout(2000) });
