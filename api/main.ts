@@ -19,6 +19,7 @@ import { DynamoReplicaRegistry } from '../adapters/dynamodb/replicas';
 import { createKafkaBatchSender } from '../adapters/kafka/batch-sender';
 import { createKafka } from '../adapters/kafka/client';
 import { CoalescingPublisher } from '../adapters/kafka/coalescing-producer';
+import { platformTopics, TopicDurabilityError, verifyTopicDurability } from '../adapters/kafka/topics';
 import { createS3Client } from '../adapters/s3/client';
 import { S3ObjectStore } from '../adapters/s3/object-store';
 import { createApp } from './app';
@@ -46,7 +47,7 @@ const publisher = new CoalescingPublisher(sender, {
 });
 const s3 = createS3Client(config.s3);
 const registryStore = new S3ObjectStore(s3, config.s3.bucket);
-const models = new ModelHolder(registryStore, { threads: config.api.recommenderThreads });
+const models = new ModelHolder(registryStore, { threads: config.api.recommenderThreads, maxArtifactBytes: config.api.maxArtifactBytes });
 const dynamo = createDynamoClient(config.dynamodb);
 const documents = createDocumentClient(dynamo);
 const features = new DynamoFeatureStore(documents, { userTable: config.dynamodb.userFeaturesTable, movieTable: config.dynamodb.movieFeaturesTable });
@@ -90,7 +91,19 @@ server.listen(config.api.port, config.api.host, () => {
   logger.info({ url, replica_id: replicaId, topic: config.kafka.topic, threads: config.api.recommenderThreads }, 'api listening');
   announcer.start(url);
 });
-void sender.start().then(() => logger.info('Kafka producer connected'));
+void sender.start().then(async () => {
+  logger.info('Kafka producer connected');
+  try {
+    await verifyTopicDurability(kafka, platformTopics(config.kafka));
+  } catch (err) {
+    // Acknowledging events on a topic less durable than configured would promise what the broker does not keep.
+    if (err instanceof TopicDurabilityError) {
+      logger.fatal(err.message);
+      process.exit(2);
+    }
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not check the durability of the Kafka topics');
+  }
+});
 watcher.start();
 
 let stopping = false;

@@ -75,13 +75,18 @@ async function registryRead<T>(what: string, read: () => Promise<T>): Promise<T>
 export interface ModelHolderOptions {
   /** Recommender threads per served model; 0 computes answers for users with fresh ratings on the API's thread. */
   threads: number;
+  /** The largest artifact this replica will load: a manifest cannot make it allocate more. */
+  maxArtifactBytes?: number;
 }
+
+const DEFAULT_MAX_ARTIFACT_BYTES = 8 * 2 ** 30;
 
 export class ModelHolder {
   private loaded: LoadedModel | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly loader = new ModelLoader();
   private readonly threads: number;
+  private readonly maxArtifactBytes: number;
   /** What the last attempt to load a version refused, until a version is loaded. */
   private refused: { version: string; problem: string; at: Date } | undefined;
   private readonly listeners: (() => void)[] = [];
@@ -91,6 +96,7 @@ export class ModelHolder {
     options: ModelHolderOptions = { threads: 1 },
   ) {
     this.threads = options.threads;
+    this.maxArtifactBytes = options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES;
   }
 
   /** The served model; read it once per request so that a swap mid-request cannot mix two models. */
@@ -133,10 +139,15 @@ export class ModelHolder {
 
   /**
    * The artifact, streamed into shared memory of the size its manifest gives (the model's arrays will be
-   * views into it: nothing is held twice); a different size is the model's fault.
+   * views into it: nothing is held twice); a different size is the model's fault. Nothing is allocated
+   * before the stored object's size (a HEAD) agrees with the manifest and lies within the bound.
    */
   private async download(version: string, manifest: ModelManifest): Promise<Uint8Array> {
     const { key, bytes: size } = manifest.artifact;
+    if (size > this.maxArtifactBytes) throw new InvalidModelError(`the artifact of ${version} has ${size} bytes, more than this replica loads (API_MAX_ARTIFACT_BYTES=${this.maxArtifactBytes})`);
+    const stored = await registryRead(`the size of the artifact of ${version}`, () => this.store.head(key));
+    if (stored === undefined) throw new InvalidModelError(`the artifact ${key} of ${version} is missing`);
+    if (stored.size !== size) throw new InvalidModelError(`the artifact of ${version} has ${stored.size} bytes, its manifest says ${size}`);
     return registryRead(`the artifact of ${version}`, async () => {
       const chunks = await this.store.chunks(key);
       if (chunks === undefined) throw new InvalidModelError(`the artifact ${key} of ${version} is missing`);

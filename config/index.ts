@@ -16,10 +16,21 @@ const nonNegativeInt = z.coerce.number().int().nonnegative();
 const text = z.string().trim().min(1);
 const url = z.url();
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+const s3KeyPrefix = z.string().trim().regex(/^[A-Za-z0-9!_.*'()/-]+$/, 'expected an S3 key prefix (letters, digits and / ! _ . * \' ( ) -)');
 const ratio = z.coerce.number().min(0).max(1);
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/**
+ * Secrets whose defaults exist only so that the local stack on 127.0.0.1 runs with no setup; anywhere
+ * else (see `beyondLocalStack`) a process refuses to start with them.
+ */
+const LOCAL_ONLY_SECRETS = {
+  RELOAD_TOKEN: { value: 'movie-rec-local-reload-token', howToSet: 'a random token of at least 16 characters, e.g. `openssl rand -hex 32`' },
+  S3_ACCESS_KEY_ID: { value: 'movierec', howToSet: 'the access key of an S3 (or MinIO) user of this deployment' },
+  S3_SECRET_ACCESS_KEY: { value: 'movierec-local-only', howToSet: "that user's secret key" },
+} as const;
 
 /** Environment variables, their defaults and their checks. The README's table lists the same. */
 const envSchema = z.object({
@@ -41,21 +52,27 @@ const envSchema = z.object({
   KAFKA_TOPIC: text.default('user-events'),
   KAFKA_DLQ_TOPIC: text.default('user-events-dlq'),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(3).default(3),
+  KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
+  KAFKA_MIN_INSYNC_REPLICAS: positiveInt.default(1),
   KAFKA_GROUP_ID: text.default('movie-rec-consumer-group'),
   KAFKA_FRESH_GROUP_ID: text.optional(),
   KAFKA_LINGER_MS: nonNegativeInt.default(20),
   KAFKA_BATCH_MAX_MESSAGES: positiveInt.default(1000),
   KAFKA_ACK_TIMEOUT_MS: positiveInt.default(2000),
+  // Kafka's default message.max.bytes (and so every topic's max.message.bytes), which the local broker keeps;
+  // at least 16 KiB, so a record pointing at a dead-letter object always fits.
+  KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(16_384).default(1_048_588),
 
   MINIO_PORT: port.default(9000),
   MINIO_CONSOLE_PORT: port.default(9001),
   S3_ENDPOINT: url.optional(),
   S3_REGION: text.default('us-east-1'),
   S3_BUCKET: text.default('movie-rec'),
-  S3_ACCESS_KEY_ID: text.default('movierec'),
-  S3_SECRET_ACCESS_KEY: z.string().min(8, 'must be at least 8 characters').default('movierec-local-only'),
+  S3_ACCESS_KEY_ID: text.default(LOCAL_ONLY_SECRETS.S3_ACCESS_KEY_ID.value),
+  S3_SECRET_ACCESS_KEY: z.string().min(8, 'must be at least 8 characters').default(LOCAL_ONLY_SECRETS.S3_SECRET_ACCESS_KEY.value),
   S3_FORCE_PATH_STYLE: boolean.default(true),
-  S3_BRONZE_PREFIX: z.string().trim().regex(/^[A-Za-z0-9!_.*'()/-]+$/, 'expected an S3 key prefix (letters, digits and / ! _ . * \' ( ) -)').default('bronze/user-events'),
+  S3_BRONZE_PREFIX: s3KeyPrefix.default('bronze/user-events'),
+  S3_DEAD_LETTER_PREFIX: s3KeyPrefix.optional(),
 
   DYNAMODB_PORT: port.default(8000),
   DYNAMODB_ENDPOINT: url.optional(),
@@ -69,7 +86,7 @@ const envSchema = z.object({
   API_PORT: port.default(3000),
   API_BODY_LIMIT: text.default('1mb'),
   API_URL: url.optional(),
-  RELOAD_TOKEN: z.string().min(16, 'must be at least 16 characters').default('movie-rec-local-reload-token'),
+  RELOAD_TOKEN: z.string().min(16, 'must be at least 16 characters').default(LOCAL_ONLY_SECRETS.RELOAD_TOKEN.value),
   API_RECOMMENDATION_CACHE_BYTES: nonNegativeInt.default(32 * 1024 * 1024),
   API_RECOMMENDER_THREADS: nonNegativeInt.optional(),
   API_REPLICA_ID: z.string().trim().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1-128 letters, digits, . _ : -').optional(),
@@ -78,6 +95,7 @@ const envSchema = z.object({
   API_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
   API_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
   API_MAX_CONNECTIONS: positiveInt.default(4_096),
+  API_MAX_ARTIFACT_BYTES: positiveInt.default(8 * 2 ** 30),
   MODEL_POLL_INTERVAL_MS: positiveInt.default(3_000),
   REPLICA_HEARTBEAT_MS: positiveInt.default(3_000),
   FRESH_RATINGS_TTL_HOURS: positiveInt.default(72),
@@ -131,6 +149,29 @@ function parseBrokers(value: string | undefined, port: number): string[] {
   return brokers;
 }
 
+const isLoopback = (host: string) => /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i.test(host);
+const hostOf = (endpoint: string) => endpoint.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/[/?#].*$/, '').replace(/:\d+$/, '');
+
+/** Why this process is not part of the local loopback stack, if it is not: then no local-only secret may be used. */
+function beyondLocalStack(env: NodeJS.ProcessEnv, e: Env, brokers: string[]): string | undefined {
+  if (env.NODE_ENV === 'production') return 'NODE_ENV=production';
+  if (!isLoopback(e.API_HOST)) return `the API listens beyond loopback (API_HOST=${e.API_HOST})`;
+  const endpoints: [string, string | undefined][] = [
+    ['S3_ENDPOINT', e.S3_ENDPOINT],
+    ['DYNAMODB_ENDPOINT', e.DYNAMODB_ENDPOINT],
+    ['API_URL', e.API_URL],
+    ['TEMPORAL_ADDRESS', e.TEMPORAL_ADDRESS],
+    ['KAFKA_BROKERS', brokers.find((broker) => !isLoopback(hostOf(broker)))],
+  ];
+  const remote = endpoints.find(([, endpoint]) => endpoint !== undefined && !isLoopback(hostOf(endpoint)));
+  return remote ? `${remote[0]} points beyond loopback (${remote[1]})` : undefined;
+}
+
+/** `S3_DEAD_LETTER_PREFIX` when unset: one prefix per event topic, so consumers of different topics never share dead-letter keys. */
+export function defaultDeadLetterPrefix(topic: string): string {
+  return `dead-letters/${topic}`;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   // Empty strings count as unset, so `FOO= npm start` falls back to the default.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -145,6 +186,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     );
   }
   const e = parsed.data;
+  const brokers = parseBrokers(e.KAFKA_BROKERS, e.KAFKA_PORT);
+  const exposure = beyondLocalStack(env, e, brokers);
+  if (exposure !== undefined) {
+    const defaults = Object.entries(LOCAL_ONLY_SECRETS).filter(([name, secret]) => e[name as keyof typeof LOCAL_ONLY_SECRETS] === secret.value);
+    if (defaults.length > 0) {
+      throw new ConfigError(defaults.map(([name, secret]) => `${name}: the local stack's default works only on 127.0.0.1, and ${exposure}; set ${name} to ${secret.howToSet}`));
+    }
+  }
+  if (e.KAFKA_MIN_INSYNC_REPLICAS > e.KAFKA_REPLICATION_FACTOR) {
+    throw new ConfigError([`KAFKA_MIN_INSYNC_REPLICAS: must not exceed KAFKA_REPLICATION_FACTOR (${e.KAFKA_REPLICATION_FACTOR}), or no write could ever be acknowledged (got '${e.KAFKA_MIN_INSYNC_REPLICAS}')`]);
+  }
   if (e.API_HEADERS_TIMEOUT_MS > e.API_REQUEST_TIMEOUT_MS) {
     throw new ConfigError([`API_HEADERS_TIMEOUT_MS: must not exceed API_REQUEST_TIMEOUT_MS (${e.API_REQUEST_TIMEOUT_MS}) (got '${e.API_HEADERS_TIMEOUT_MS}')`]);
   }
@@ -166,17 +218,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     kafka: {
       port: e.KAFKA_PORT,
       controllerPort: e.KAFKA_CONTROLLER_PORT,
-      brokers: parseBrokers(e.KAFKA_BROKERS, e.KAFKA_PORT),
+      brokers,
       clientId: e.KAFKA_CLIENT_ID,
       topic: e.KAFKA_TOPIC,
       dlqTopic: e.KAFKA_DLQ_TOPIC,
       topicPartitions: e.KAFKA_TOPIC_PARTITIONS,
+      /** Copies of each partition, and how many must have a write before acks=all answers (1/1 on the local single broker; 3/2 in production). */
+      durability: { replicationFactor: e.KAFKA_REPLICATION_FACTOR, minInsyncReplicas: e.KAFKA_MIN_INSYNC_REPLICAS },
       groupId: e.KAFKA_GROUP_ID,
       /** The consumer group that writes fresh ratings to DynamoDB: its own, so it never holds up bronze. */
       freshGroupId: e.KAFKA_FRESH_GROUP_ID ?? `${e.KAFKA_GROUP_ID}-fresh-ratings`,
       lingerMs: e.KAFKA_LINGER_MS,
       batchMaxMessages: e.KAFKA_BATCH_MAX_MESSAGES,
       ackTimeoutMs: e.KAFKA_ACK_TIMEOUT_MS,
+      /** The largest record batch the broker accepts on the dead-letter topic (its max.message.bytes): the consumer's dead-letter sends stay under it. */
+      maxMessageBytes: e.KAFKA_MAX_MESSAGE_BYTES,
     },
     s3: {
       port: e.MINIO_PORT,
@@ -189,6 +245,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       secretAccessKey: e.S3_SECRET_ACCESS_KEY,
       forcePathStyle: e.S3_FORCE_PATH_STYLE,
       bronzePrefix: e.S3_BRONZE_PREFIX.replace(/\/+$/, ''),
+      /** Where the consumer stores dead letters too large for the dead-letter topic. */
+      deadLetterPrefix: (e.S3_DEAD_LETTER_PREFIX ?? defaultDeadLetterPrefix(e.KAFKA_TOPIC)).replace(/\/+$/, ''),
     },
     dynamodb: {
       port: e.DYNAMODB_PORT,
@@ -209,6 +267,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       reloadToken: e.RELOAD_TOKEN,
       /** Bytes of recommendation answers cached per served model; 0 turns the cache off. */
       recommendationCacheBytes: e.API_RECOMMENDATION_CACHE_BYTES,
+      /** The largest model artifact a replica loads (its bytes are held in memory). */
+      maxArtifactBytes: e.API_MAX_ARTIFACT_BYTES,
       /** Threads computing answers for users with fresh ratings; default: the machine's cores. */
       recommenderThreads: e.API_RECOMMENDER_THREADS ?? os.availableParallelism(),
       /** This replica's id in the replica registry; default: host name, process id and port. */

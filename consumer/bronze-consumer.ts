@@ -6,9 +6,9 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import { defaultDeadLetterPrefix, type Config } from '../config';
 import { createKafkaBatchSender } from '../adapters/kafka/batch-sender';
-import { sinkBatch, type ConsumedMessage, type SinkResult } from './bronze-sink';
+import { sinkBatch, type BronzeSinkDeps, type ConsumedMessage, type SinkResult } from './bronze-sink';
 
 /**
  * A member that vanished without leaving (a crash) holds its partitions until its session expires; a
@@ -23,7 +23,10 @@ export interface BronzeConsumerOptions {
   kafkaConfig: Config['kafka'];
   s3: S3Client;
   bucket: string;
+  /** Key prefix of bronze objects. */
   prefix: string;
+  /** Key prefix of dead letters too large for the dead-letter topic; default `defaultDeadLetterPrefix(topic)`, as in the configuration. */
+  deadLetterPrefix?: string;
   logger: Logger;
   /** Called after each batch is stored and committed (benchmarks observe progress and lag here). */
   onBatch?: (stored: { partition: number; result: SinkResult; messages: ConsumedMessage[] }) => void;
@@ -46,12 +49,17 @@ export async function startBronzeConsumer(options: BronzeConsumerOptions): Promi
   await consumer.connect();
   await consumer.subscribe({ topic: kafkaConfig.topic, fromBeginning: true });
 
-  const sinkDeps = {
+  const sinkDeps: BronzeSinkDeps = {
     prefix,
-    putObject: async (key: string, body: Buffer) => {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }));
+    putObject: async (key, body, contentType) => {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
     },
-    sendDeadLetters: (messages: { key: string; value: string }[]) => deadLetters.send(messages),
+    deadLetters: {
+      bucket,
+      prefix: options.deadLetterPrefix ?? defaultDeadLetterPrefix(kafkaConfig.topic),
+      maxMessageBytes: kafkaConfig.maxMessageBytes,
+      send: (records) => deadLetters.send(records),
+    },
   };
 
   await consumer.run({
@@ -66,7 +74,7 @@ export async function startBronzeConsumer(options: BronzeConsumerOptions): Promi
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
       payload.resolveOffset(result.lastOffset);
       await payload.heartbeat();
-      logger.debug({ partition: batch.partition, first: batch.firstOffset(), last: result.lastOffset, objects: result.objects, dead_letters: result.deadLetters }, 'batch stored');
+      logger.debug({ partition: batch.partition, first: batch.firstOffset(), last: result.lastOffset, objects: result.objects, dead_letters: result.deadLetters, dead_letter_objects: result.deadLetterObjects }, 'batch stored');
       options.onBatch?.({ partition: batch.partition, result, messages: batch.messages });
     },
   });

@@ -1,12 +1,13 @@
 /**
  * Turns one fetched batch of a partition into bronze objects and dead letters. Valid events are stored
- * as received: each message's value bytes become one line, never re-encoded. Invalid messages go to the
- * dead-letter topic with the reason and their original bytes. The caller commits the batch's offsets only
- * after this resolves, so a crash at any point means the batch is read and written again (at-least-once).
+ * as received: each message's value bytes become one line, never re-encoded. Invalid messages become
+ * dead letters with the reason and their original bytes (`dead-letters.ts`). The caller commits the
+ * batch's offsets only after this resolves, so a crash at any point means the batch is read and written
+ * again (at-least-once).
  */
 import { bronzeObjectKey, ingestionDate } from '../domain/bronze';
 import { parseStoredEvent, type FieldProblem, type RatingEvent } from '../domain/events';
-import type { OutgoingMessage } from '../adapters/kafka/batch-sender';
+import { deliverDeadLetters, type DeadLetter, type DeadLetterRoute, type PutObject } from './dead-letters';
 
 export interface ConsumedMessage {
   offset: string;
@@ -17,20 +18,11 @@ export interface ConsumedMessage {
 }
 
 export interface BronzeSinkDeps {
+  /** Key prefix of bronze objects. */
   prefix: string;
-  putObject(key: string, body: Buffer): Promise<void>;
-  sendDeadLetters(messages: OutgoingMessage[]): Promise<void>;
-}
-
-export interface DeadLetter {
-  reason: 'empty value' | 'not UTF-8' | 'not JSON' | 'not a single line' | 'invalid event';
-  problems: FieldProblem[];
-  topic: string;
-  partition: number;
-  offset: string;
-  timestamp: string;
-  key_base64: string | null;
-  original_base64: string;
+  /** Writes an object to the bucket: bronze objects, and dead letters too large for their topic. */
+  putObject: PutObject;
+  deadLetters: DeadLetterRoute;
 }
 
 export interface SinkResult {
@@ -38,6 +30,8 @@ export interface SinkResult {
   lastOffset: string;
   objects: { key: string; lines: number }[];
   deadLetters: number;
+  /** How many of the dead letters were stored as objects, with a pointer on the topic. */
+  deadLetterObjects: number;
 }
 
 const NEWLINE = 0x0a;
@@ -79,7 +73,7 @@ export async function sinkBatch(deps: BronzeSinkDeps, topic: string, partition: 
   // Ingestion date = the message's Kafka timestamp, not the clock when it is read: a replay after a crash
   // then lands in the same dt= partition and under the same key.
   const byDate = new Map<string, { at: Date; messages: ConsumedMessage[] }>();
-  const deadLetters: OutgoingMessage[] = [];
+  const deadLetters: DeadLetter[] = [];
   for (const message of messages) {
     const verdict = checkMessage(message.value);
     if (verdict.ok) {
@@ -90,7 +84,7 @@ export async function sinkBatch(deps: BronzeSinkDeps, topic: string, partition: 
       byDate.set(date, group);
       continue;
     }
-    const letter: DeadLetter = {
+    deadLetters.push({
       reason: verdict.reason,
       problems: verdict.problems,
       topic,
@@ -99,8 +93,7 @@ export async function sinkBatch(deps: BronzeSinkDeps, topic: string, partition: 
       timestamp: message.timestamp,
       key_base64: message.key === null ? null : message.key.toString('base64'),
       original_base64: (message.value ?? Buffer.alloc(0)).toString('base64'),
-    };
-    deadLetters.push({ key: message.key === null ? `${topic}-${partition}-${message.offset}` : message.key.toString('utf8'), value: JSON.stringify(letter) });
+    });
   }
 
   const objects = [...byDate.values()].map((group) => {
@@ -115,8 +108,8 @@ export async function sinkBatch(deps: BronzeSinkDeps, topic: string, partition: 
   // A partition's objects are written one after another in offset order, so a listing never shows a later
   // offset range without the earlier ones: a model's offset watermark then covers exactly what it read.
   const writeObjects = async () => {
-    for (const o of objects) await deps.putObject(o.key, o.body);
+    for (const o of objects) await deps.putObject(o.key, o.body, 'application/x-ndjson');
   };
-  await Promise.all([writeObjects(), ...(deadLetters.length > 0 ? [deps.sendDeadLetters(deadLetters)] : [])]);
-  return { lastOffset: last.offset, objects: objects.map(({ key, lines }) => ({ key, lines })), deadLetters: deadLetters.length };
+  const [, delivered] = await Promise.all([writeObjects(), deliverDeadLetters(deps.deadLetters, deps.putObject, deadLetters)]);
+  return { lastOffset: last.offset, objects: objects.map(({ key, lines }) => ({ key, lines })), deadLetters: deadLetters.length, deadLetterObjects: delivered.objects };
 }

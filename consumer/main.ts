@@ -30,6 +30,7 @@ const bronze = await startBronzeConsumer({
   s3,
   bucket: config.s3.bucket,
   prefix: config.s3.bronzePrefix,
+  deadLetterPrefix: config.s3.deadLetterPrefix,
   logger,
 });
 const deployed = new ServedWatermark(new S3ObjectStore(s3, config.s3.bucket), DEPLOYED_CHECK_MS, logger);
@@ -43,7 +44,7 @@ const fresh = await startFreshRatingWriter({
   logger,
 });
 logger.info(
-  { topic: config.kafka.topic, group: config.kafka.groupId, fresh_group: config.kafka.freshGroupId, bucket: config.s3.bucket, prefix: config.s3.bronzePrefix, fresh_table: config.dynamodb.freshRatingsTable },
+  { topic: config.kafka.topic, group: config.kafka.groupId, fresh_group: config.kafka.freshGroupId, bucket: config.s3.bucket, prefix: config.s3.bronzePrefix, dead_letter_prefix: config.s3.deadLetterPrefix, fresh_table: config.dynamodb.freshRatingsTable },
   'consumer running',
 );
 

@@ -2,6 +2,20 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ConfigError, loadConfig, projectRoot } from '../../config';
 
+const ownSecrets = { RELOAD_TOKEN: 'a-deployment-reload-token', S3_ACCESS_KEY_ID: 'deploy-key', S3_SECRET_ACCESS_KEY: 'deploy-secret-key' };
+const defaultSecrets = ['RELOAD_TOKEN', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'];
+
+/** The variables a ConfigError names. */
+function refused(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems.map((p) => p.split(':')[0]!);
+  }
+  return [];
+}
+
 describe('config', () => {
   it('gives the defaults of the spec for an empty environment', () => {
     const config = loadConfig({});
@@ -32,7 +46,7 @@ describe('config', () => {
   });
 
   it('takes explicit endpoints over the local defaults', () => {
-    const config = loadConfig({ KAFKA_BROKERS: 'kafka:9092, kafka2:9092', S3_ENDPOINT: 'http://minio:9000', TEMPORAL_ADDRESS: 'temporal:7233' });
+    const config = loadConfig({ KAFKA_BROKERS: 'kafka:9092, kafka2:9092', S3_ENDPOINT: 'http://minio:9000', TEMPORAL_ADDRESS: 'temporal:7233', ...ownSecrets });
     assert.deepEqual(config.kafka.brokers, ['kafka:9092', 'kafka2:9092']);
     assert.equal(config.s3.endpoint, 'http://minio:9000');
     assert.equal(config.temporal.address, 'temporal:7233');
@@ -58,5 +72,28 @@ describe('config', () => {
 
   it('refuses a malformed broker list', () => {
     assert.throws(() => loadConfig({ KAFKA_BROKERS: 'localhost' }), /KAFKA_BROKERS: expected a comma-separated list of host:port/);
+  });
+
+  describe('local-only secrets', () => {
+    it('lets the local stack run on its defaults with no setup', () => {
+      assert.deepEqual(refused({}), []);
+      assert.deepEqual(refused({ API_HOST: '127.0.0.1', S3_ENDPOINT: 'http://localhost:9000', API_URL: 'http://[::1]:3000' }), []);
+    });
+
+    it('refuses every default secret under NODE_ENV=production, naming it and how to set it', () => {
+      assert.deepEqual(refused({ NODE_ENV: 'production' }), defaultSecrets);
+      assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /RELOAD_TOKEN: the local stack's default works only on 127\.0\.0\.1, and NODE_ENV=production; set RELOAD_TOKEN to a random token/);
+    });
+
+    it('refuses them when the API listens beyond loopback or a service is reached beyond it', () => {
+      for (const env of [{ API_HOST: '0.0.0.0' }, { API_HOST: '10.0.0.5' }, { S3_ENDPOINT: 'http://minio:9000' }, { API_URL: 'http://api.internal:3000' }, { KAFKA_BROKERS: '127.0.0.1:9092,kafka-2:9092' }, { TEMPORAL_ADDRESS: 'temporal:7233' }, { DYNAMODB_ENDPOINT: 'http://dynamodb:8000' }]) {
+        assert.deepEqual(refused(env), defaultSecrets, JSON.stringify(env));
+      }
+    });
+
+    it("refuses a default value set explicitly, and takes the deployment's own", () => {
+      assert.deepEqual(refused({ NODE_ENV: 'production', ...ownSecrets, RELOAD_TOKEN: 'movie-rec-local-reload-token' }), ['RELOAD_TOKEN']);
+      assert.deepEqual(refused({ NODE_ENV: 'production', API_HOST: '0.0.0.0', ...ownSecrets }), []);
+    });
   });
 });

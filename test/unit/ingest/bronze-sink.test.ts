@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { OutgoingMessage } from '../../../adapters/kafka/batch-sender';
-import { sinkBatch, type ConsumedMessage, type DeadLetter } from '../../../consumer/bronze-sink';
+import { sinkBatch, type BronzeSinkDeps, type ConsumedMessage } from '../../../consumer/bronze-sink';
+import type { DeadLetter } from '../../../consumer/dead-letters';
 
 const event = (n: number) => JSON.stringify({ event_id: `e${n}`, user_id: 1, movie_id: n, rating: 4, timestamp: '2024-01-01T00:00:00.000Z' });
 const message = (offset: number, value: string | Buffer | null, timestamp = Date.UTC(2024, 4, 1, 12)): ConsumedMessage => ({
@@ -13,22 +14,24 @@ const message = (offset: number, value: string | Buffer | null, timestamp = Date
 function fakes(failPut = false) {
   const objects = new Map<string, string>();
   const letters: OutgoingMessage[] = [];
-  return {
-    objects,
-    letters,
-    deps: {
-      prefix: 'bronze/user-events',
-      putObject: (key: string, body: Buffer) => {
-        if (failPut) return Promise.reject(new Error('S3 down'));
-        objects.set(key, body.toString());
-        return Promise.resolve();
-      },
-      sendDeadLetters: (messages: OutgoingMessage[]) => {
+  const deps: BronzeSinkDeps = {
+    prefix: 'bronze/user-events',
+    putObject: (key, body) => {
+      if (failPut) return Promise.reject(new Error('S3 down'));
+      objects.set(key, body.toString());
+      return Promise.resolve();
+    },
+    deadLetters: {
+      bucket: 'b',
+      prefix: 'dead-letters/user-events',
+      maxMessageBytes: 1_048_588,
+      send: (messages) => {
         letters.push(...messages);
         return Promise.resolve();
       },
     },
   };
+  return { objects, letters, deps };
 }
 
 describe('consumer/bronze-sink: a batch into bronze objects and dead letters', () => {
