@@ -96,6 +96,10 @@ const envSchema = z.object({
   API_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
   API_MAX_CONNECTIONS: positiveInt.default(4_096),
   API_MAX_ARTIFACT_BYTES: positiveInt.default(8 * 2 ** 30),
+  CONSUMER_HEALTH_HOST: text.default('127.0.0.1'),
+  // 0: a free port, logged at start (several consumers on one host never clash); docker-compose fixes one for its health check.
+  CONSUMER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  CONSUMER_STALL_MS: positiveInt.default(120_000),
   MODEL_POLL_INTERVAL_MS: positiveInt.default(3_000),
   REPLICA_HEARTBEAT_MS: positiveInt.default(3_000),
   FRESH_RATINGS_TTL_HOURS: positiveInt.default(72),
@@ -290,6 +294,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       modelPollIntervalMs: e.MODEL_POLL_INTERVAL_MS,
       /** How often each replica renews its entry in the replica registry (it expires after three missed beats). */
       replicaHeartbeatMs: e.REPLICA_HEARTBEAT_MS,
+    },
+    consumer: {
+      /** Where the consumer answers `GET /healthz` (its liveness). */
+      healthHost: e.CONSUMER_HEALTH_HOST,
+      healthPort: e.CONSUMER_HEALTH_PORT,
+      /** How long a consumer loop may go without a fetch or group heartbeat before it counts as stalled. */
+      stallMs: e.CONSUMER_STALL_MS,
     },
     fresh: {
       /** How long a fresh rating stays in DynamoDB after it was accepted (a model contains it by then). */

@@ -8,6 +8,7 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { defaultDeadLetterPrefix, type Config } from '../config';
 import { createKafkaBatchSender } from '../adapters/kafka/batch-sender';
+import { trackLiveness, type ConsumerLiveness } from './liveness';
 import { sinkBatch, type BronzeSinkDeps, type ConsumedMessage, type SinkResult } from './bronze-sink';
 
 /**
@@ -30,9 +31,15 @@ export interface BronzeConsumerOptions {
   logger: Logger;
   /** Called after each batch is stored and committed (benchmarks observe progress and lag here). */
   onBatch?: (stored: { partition: number; result: SinkResult; messages: ConsumedMessage[] }) => void;
+  /** How long the loop may go without a fetch or heartbeat before its liveness fails. */
+  stallMs?: number;
 }
 
+export const DEFAULT_STALL_MS = 120_000;
+
 export interface RunningConsumer {
+  /** Whether its consumer loop is alive (for the liveness endpoint). */
+  liveness: ConsumerLiveness;
   stop(): Promise<void>;
 }
 
@@ -46,6 +53,13 @@ export async function startBronzeConsumer(options: BronzeConsumerOptions): Promi
     maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
     maxBytes: MAX_BYTES_PER_PARTITION * kafkaConfig.topicPartitions,
   });
+  let stopping = false;
+  consumer.on(consumer.events.CRASH, (event) => {
+    logger.error({ err: String(event.payload.error), restart: event.payload.restart }, 'bronze consumer: Kafka consumer crashed');
+    // kafkajs gives up on errors it does not retry: exit, so that a supervisor starts the consumer again.
+    if (!event.payload.restart && !stopping) process.exit(1);
+  });
+  const liveness = trackLiveness(consumer, 'bronze', options.stallMs ?? DEFAULT_STALL_MS);
   await consumer.connect();
   await consumer.subscribe({ topic: kafkaConfig.topic, fromBeginning: true });
 
@@ -80,7 +94,9 @@ export async function startBronzeConsumer(options: BronzeConsumerOptions): Promi
   });
 
   return {
+    liveness,
     async stop() {
+      stopping = true;
       await consumer.stop();
       await consumer.disconnect();
       await deadLetters.disconnect();

@@ -14,7 +14,8 @@ import { isCovered, type BronzeWatermark } from '../domain/bronze';
 import { toStoredFreshRating, type StoredFreshRating } from '../domain/fresh-ratings';
 import type { FreshRatingStore } from '../domain/ports';
 import { checkMessage, type ConsumedMessage } from './bronze-sink';
-import type { RunningConsumer } from './bronze-consumer';
+import { DEFAULT_STALL_MS, type RunningConsumer } from './bronze-consumer';
+import { trackLiveness } from './liveness';
 
 const SESSION_TIMEOUT_MS = 10_000;
 const MAX_BYTES_PER_PARTITION = 1024 * 1024;
@@ -44,6 +45,8 @@ export interface FreshWriterOptions {
   logger: Logger;
   /** Called after each batch is stored and committed (tests and benchmarks observe the lag here). */
   onBatch?: (stored: { partition: number; items: number; lastOffset: string }) => void;
+  /** How long the loop may go without a fetch or heartbeat before its liveness fails. */
+  stallMs?: number;
 }
 
 /** Messages written and committed together: small enough that a slow store never outlasts the group session between heartbeats. */
@@ -65,6 +68,7 @@ export async function startFreshRatingWriter(options: FreshWriterOptions): Promi
     // kafkajs gives up on errors it does not retry: exit, so that a supervisor starts the consumer again.
     if (!event.payload.restart && !stopping) process.exit(1);
   });
+  const liveness = trackLiveness(consumer, 'fresh-ratings', options.stallMs ?? DEFAULT_STALL_MS);
   await consumer.connect();
   await consumer.subscribe({ topic: kafkaConfig.topic, fromBeginning: true });
   await consumer.run({
@@ -98,6 +102,7 @@ export async function startFreshRatingWriter(options: FreshWriterOptions): Promi
     },
   });
   return {
+    liveness,
     async stop() {
       stopping = true;
       await consumer.stop();

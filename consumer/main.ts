@@ -9,10 +9,12 @@ import { loadConfigOrExit } from '../config';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb/client';
 import { DynamoFreshRatingStore } from '../adapters/dynamodb/fresh-ratings';
 import { createKafka } from '../adapters/kafka/client';
+import { platformTopics, TopicDurabilityError, verifyTopicDurability } from '../adapters/kafka/topics';
 import { createS3Client } from '../adapters/s3/client';
 import { S3ObjectStore } from '../adapters/s3/object-store';
 import { startBronzeConsumer } from './bronze-consumer';
 import { startFreshRatingWriter } from './fresh-writer';
+import { startHealthServer } from './health-server';
 import { ServedWatermark } from './served-watermark';
 
 /** How often the fresh-rating writer checks which model is deployed. */
@@ -24,6 +26,17 @@ const s3 = createS3Client(config.s3);
 const dynamo = createDynamoClient(config.dynamodb);
 const kafka = createKafka(config.kafka, 'consumer');
 
+try {
+  await verifyTopicDurability(kafka, platformTopics(config.kafka));
+} catch (err) {
+  // Consuming from, and dead-lettering to, topics less durable than configured would hide the gap until data is lost.
+  if (err instanceof TopicDurabilityError) {
+    logger.fatal(err.message);
+    process.exit(2);
+  }
+  logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not check the durability of the Kafka topics');
+}
+
 const bronze = await startBronzeConsumer({
   kafka,
   kafkaConfig: config.kafka,
@@ -32,6 +45,7 @@ const bronze = await startBronzeConsumer({
   prefix: config.s3.bronzePrefix,
   deadLetterPrefix: config.s3.deadLetterPrefix,
   logger,
+  stallMs: config.consumer.stallMs,
 });
 const deployed = new ServedWatermark(new S3ObjectStore(s3, config.s3.bucket), DEPLOYED_CHECK_MS, logger);
 deployed.start();
@@ -42,9 +56,11 @@ const fresh = await startFreshRatingWriter({
   ttlSeconds: config.fresh.ttlSeconds,
   deployed: () => deployed.current(),
   logger,
+  stallMs: config.consumer.stallMs,
 });
+const health = await startHealthServer(config.consumer.healthHost, config.consumer.healthPort, [bronze.liveness, fresh.liveness]);
 logger.info(
-  { topic: config.kafka.topic, group: config.kafka.groupId, fresh_group: config.kafka.freshGroupId, bucket: config.s3.bucket, prefix: config.s3.bronzePrefix, dead_letter_prefix: config.s3.deadLetterPrefix, fresh_table: config.dynamodb.freshRatingsTable },
+  { topic: config.kafka.topic, group: config.kafka.groupId, fresh_group: config.kafka.freshGroupId, bucket: config.s3.bucket, prefix: config.s3.bronzePrefix, dead_letter_prefix: config.s3.deadLetterPrefix, fresh_table: config.dynamodb.freshRatingsTable, health: `${health.url}/healthz` },
   'consumer running',
 );
 
@@ -55,7 +71,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     logger.info({ signal }, 'stopping after the batches in hand');
     deployed.stop();
-    Promise.all([bronze.stop(), fresh.stop()]).then(
+    Promise.all([bronze.stop(), fresh.stop(), health.close()]).then(
       () => {
         s3.destroy();
         dynamo.destroy();

@@ -9,12 +9,12 @@ export interface ConsumerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnConsumer(config: Config): ConsumerProcess {
+export function spawnConsumer(config: Config, env: NodeJS.ProcessEnv = {}): ConsumerProcess {
   // `node --import tsx` (not the tsx CLI, which runs the script in a second process): a signal sent to
   // this pid reaches the consumer itself.
   const child = spawn(process.execPath, ['--import', 'tsx', 'consumer/main.ts'], {
     cwd: config.projectRoot,
-    env: { ...process.env, ...isolatedEnv(config), LOG_LEVEL: 'info' },
+    env: { ...process.env, ...isolatedEnv(config), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
