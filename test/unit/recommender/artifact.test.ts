@@ -10,6 +10,8 @@ import {
   readArtifactHeader,
   serialize,
 } from '../../../recommender';
+import { deserializeCore } from '../../../recommender/artifact';
+import { editHeader, editSection, headerOf, inSharedMemory, reseal, withBodyLength, withHeader, type HeaderJson } from './artifact-bytes';
 
 describe('recommender: model artifact', () => {
   const data = generateSynthetic({ ratings: 20_000, seed: 7, users: 300, movies: 400 });
@@ -65,3 +67,83 @@ describe('recommender: model artifact', () => {
     assert.throws(() => deserialize(future), (e: unknown) => e instanceof ArtifactError && /version 99/.test(e.message));
   });
 });
+
+describe('recommender: model artifact against hostile bytes with a valid checksum', () => {
+  const data = generateSynthetic({ ratings: 2_000, seed: 11, users: 60, movies: 80 });
+  const dense = serialize(HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies), { snapshotId: 'dense' });
+  const topKModel = HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, { content: { denseMaxMovies: 20, neighboursPerMovie: 10, yearWidths: [1, 5, 10], yearWeight: 0.5 } });
+  const pooled = serialize(topKModel.withCandidates(topKModel.precomputeCandidates()), { snapshotId: 'pooled' });
+  const numMovies = headerOf(dense).numMovies as number;
+  const entry = (header: HeaderJson, name: string) => header.sections.find((s) => s.name === name)!;
+  const setPrefix = (bytes: Uint8Array, edit: (view: DataView) => void) => {
+    const copy = bytes.slice();
+    edit(new DataView(copy.buffer));
+    return reseal(copy);
+  };
+
+  const cases: [string, Uint8Array, RegExp][] = [
+    ['a nonzero reserved field', setPrefix(dense, (v) => v.setUint16(6, 1, true)), /reserved prefix field is 1/],
+    ['a header length whose padding overflows 32 bits', setPrefix(dense, (v) => v.setUint32(8, 2 ** 32 - 1, true)), /truncated: expected 429\d{7} bytes/],
+    ['a body length near 2^64', setPrefix(dense, (v) => v.setBigUint64(12, 2n ** 64n - 1n, true)), /truncated: expected 1844674407370955\d+ bytes/],
+    ['a header that is not JSON', withHeader(dense, new TextEncoder().encode('{"formatVersion": 3')), /header is not valid UTF-8 JSON/],
+    ['an unknown header field', editHeader(dense, (h) => ({ ...h, extra: 1 })), /header: \(top level\): Unrecognized key: "extra"/],
+    ['a negative shrinkage', editHeader(dense, (h) => void ((h.params as { userCf: { shrinkage: number } }).userCf.shrinkage = -1)), /header: params\.userCf\.shrinkage: Too small/],
+    ['a default quality weight above 1', editHeader(dense, (h) => void ((h.params as { qualityWeight: number }).qualityWeight = 2)), /header: params\.qualityWeight: Too big/],
+    ['a negative similarity threshold', editHeader(dense, (h) => void ((h.params as { userCf: { similarityThreshold: number } }).userCf.similarityThreshold = -0.5)), /header: params\.userCf\.similarityThreshold: Too small/],
+    ['a year weight that overflows the content vectors', editHeader(dense, (h) => void ((h.params as { content: { yearWeight: number } }).content.yearWeight = 1e308)), /header: params\.content\.yearWeight: Too big/],
+    ['a zero prior weight', editHeader(dense, (h) => void ((h.params as { priorWeight: number }).priorWeight = 0)), /header: params\.priorWeight/],
+    ['thousands of year widths', editHeader(dense, (h) => void ((h.params as { content: { yearWidths: number[] } }).content.yearWidths = Array.from({ length: 5000 }, (_, i) => i + 1))), /params\.content\.yearWidths: Too big/],
+    ['a fractional user count', editHeader(dense, (h) => void (h.numUsers = 59.5)), /header: numUsers: Invalid input: expected int/],
+    ['a global mean far off any rating scale', editHeader(dense, (h) => void (h.globalMean = 1e300)), /header: globalMean: Too big/],
+    ['candidate pools for two methods', editHeader(pooled, (h) => void ((h.candidates as { numMethods: number }).numMethods = 2)), /header: candidates\.numMethods/],
+    ['candidate pools beyond the last user', editHeader(pooled, (h) => void ((h.candidates as { firstUser: number }).firstUser = 1)), /candidate pools cover users 1\.\.60, the model has 60/],
+    ['a negative section offset', editHeader(dense, (h) => void (h.sections[0]!.offset = -8)), /header: sections\.0\.offset: Too small/],
+    ['an unaligned section', editHeader(dense, (h) => void (entry(h, 'movieIds').offset += 4)), /section movieIds starts at body offset \d+, which is not 8-byte aligned/],
+    ['overlapping sections', editHeader(dense, (h) => void (entry(h, 'rowPtr').offset = entry(h, 'movieIds').offset)), /section rowPtr starts at body offset \d+, before the end \(\d+\) of the section before it/],
+    ['sections out of body order', editHeader(dense, (h) => void h.sections.reverse()), /before the end/],
+    ['a section past the body', editHeader(dense, (h) => void (h.sections.at(-1)!.length += 1000)), /section contentDense .* runs past the end of the \d+-byte body/],
+    ['a section length near 2^53', editHeader(dense, (h) => void (entry(h, 'values').length = Number.MAX_SAFE_INTEGER)), /section values .* runs past the end/],
+    ['a section of the wrong type', editHeader(dense, (h) => void (entry(h, 'values').type = 'i32')), /section values has type i32, expected f32/],
+    ['a section twice', editHeader(dense, (h) => void h.sections.push({ ...h.sections.at(-1)!, offset: h.sections.at(-1)!.offset + 8 * numMovies * numMovies })), /section contentDense appears twice/],
+    ['a missing section', editHeader(dense, (h) => void (h.sections = h.sections.filter((s) => s.name !== 'catalog'))), /section catalog \(utf8\) is missing/],
+    ['a section of the other similarity kind', editHeader(dense, (h) => void (entry(h, 'contentDense').name = 'contentSim')), /section contentSim does not belong in a model with dense similarity and no candidate pools/],
+    ['more ratings than the header counts', editHeader(dense, (h) => void (h.numRatings = (h.numRatings as number) - 1)), /section colIdx has \d+ entries, expected \d+ \(the header’s numRatings\)/],
+    ['a truncated body', withBodyLength(dense, 1000), /section \w+ .* runs past the end of the 1000-byte body/],
+    ['row pointers not starting at 0', editSection(dense, 'rowPtr', (p) => void (p[0] = -1)), /rowPtr starts at -1, not 0/],
+    ['row pointers that decrease', editSection(dense, 'rowPtr', (p) => void (p[1] = p[2]! + 1)), /rowPtr decreases at entry 2/],
+    ['a row pointer that reaches past the ratings', editSection(dense, 'rowPtr', (p) => void (p[p.length - 2] = 2 ** 31 - 1)), /rowPtr decreases at entry 60/],
+    ['a movie index out of range', editSection(dense, 'colIdx', (c) => void (c[0] = numMovies)), new RegExp(`colIdx\\[0\\] = ${numMovies} is outside 0\\.\\.${numMovies - 1}`)],
+    ['a matrix row out of order', editSection(dense, 'colIdx', (c) => void ([c[0], c[1]] = [c[1]!, c[0]!])), /colIdx\[1\] = \d+ is not above the entry before it: row 0 is not in ascending order/],
+    ['a NaN rating', editSection(dense, 'values', (v) => void (v[0] = NaN)), /values\[0\] = NaN is not a finite number within \[0, 1000000\]/],
+    ['a rating off any scale', editSection(dense, 'values', (v) => void (v[3] = 1e30)), /values\[3\] = 1\.0\d*e\+30 is not a finite number within \[0, 1000000\]/],
+    ['a negative rating', editSection(dense, 'values', (v) => void (v[4] = -7)), /values\[4\] = -7 is not a finite number within \[0, 1000000\]/],
+    ['an infinite user bias', editSection(dense, 'userBias', (v) => void (v[2] = -Infinity)), /userBias\[2\] = -Infinity/],
+    ['an infinite similarity', editSection(dense, 'contentDense', (v) => void (v[5] = Infinity)), /contentDense\[5\] = Infinity is not a finite number/],
+    ['repeated user ids', editSection(dense, 'userIds', (u) => void (u[1] = u[0]!)), /user ids are not distinct/],
+    ['a catalog that is not JSON', editSection(dense, 'catalog', (c) => void (c[0] = 0x7b)), /catalog is not valid UTF-8 JSON/],
+    ['a catalog year that is not a number', editSection(dense, 'catalog', (c) => c.set(new TextEncoder().encode('[["a",[],"1999",null]]'.padEnd(c.length)))), /catalog: 0\.2: Invalid input: expected number, received string/],
+    ['neighbour pointers that decrease', editSection(pooled, 'contentPtr', (p) => void (p[3] = p[4]! + 1)), /contentPtr decreases at entry 4/],
+    ['a neighbour listed twice', editSection(pooled, 'contentIdx', (c) => void (c[1] = c[0]!)), /contentIdx\[1\] = \d+ appears twice in list 0/],
+    ['candidate pointers that end early', editSection(pooled, 'candidatePtr', (p) => void (p[p.length - 1] = p[p.length - 1]! - 1)), /candidatePtr ends at \d+, not at the \d+ entries of candidateItems/],
+    ['a candidate movie out of range', editSection(pooled, 'candidateItems', (c) => void (c[0] = -1)), /candidateItems\[0\] = -1 is outside/],
+    ['an infinite candidate recall score', editSection(pooled, 'candidateRecall', (c) => void (c[0] = NaN)), /candidateRecall\[0\] = NaN/],
+    ['evidence naming no movie', editSection(pooled, 'candidateEvidence', (e) => void (e[0] = -(numMovies + 1))), new RegExp(`candidateEvidence\\[0\\] = -${numMovies + 1} is neither a rating nor a movie index`)],
+    ['fractional evidence below 0', editSection(pooled, 'candidateEvidence', (e) => void (e[0] = -1.5)), /candidateEvidence\[0\] = -1\.5/],
+  ];
+
+  for (const [problem, bytes, message] of cases) {
+    it(`refuses ${problem}, copying and as views into shared memory`, () => {
+      for (const decode of [() => deserializeCore(bytes), () => deserializeCore(inSharedMemory(bytes), { views: true })]) {
+        assert.throws(decode, (e: unknown) => e instanceof ArtifactError && message.test(e.message), `expected an ArtifactError matching ${message}`);
+      }
+    });
+  }
+
+  it('still decodes the untouched artifacts both ways', () => {
+    for (const bytes of [dense, pooled]) {
+      assert.ok(deserializeCore(bytes).core.matrix.numUsers === 60);
+      assert.ok(deserializeCore(inSharedMemory(bytes), { views: true }).core.matrix.numUsers === 60);
+    }
+  });
+});
+
