@@ -3,12 +3,13 @@
  * hands each partition's batch to the bronze sink and commits the next offset only after the sink's
  * writes succeeded. `stop()` lets the batch in hand finish and commit, then leaves the group.
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { defaultDeadLetterPrefix, type Config } from '../config';
 import { createKafkaBatchSender } from '../adapters/kafka/batch-sender';
 import { trackLiveness, type ConsumerLiveness } from './liveness';
+import { writeOnce } from './write-once';
 import { sinkBatch, type BronzeSinkDeps, type ConsumedMessage, type SinkResult } from './bronze-sink';
 
 /**
@@ -65,9 +66,7 @@ export async function startBronzeConsumer(options: BronzeConsumerOptions): Promi
 
   const sinkDeps: BronzeSinkDeps = {
     prefix,
-    putObject: async (key, body, contentType) => {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
-    },
+    putObject: writeOnce(s3, bucket),
     deadLetters: {
       bucket,
       prefix: options.deadLetterPrefix ?? defaultDeadLetterPrefix(kafkaConfig.topic),

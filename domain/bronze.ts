@@ -33,9 +33,13 @@ export function bronzeObjectKey(id: BronzeObjectId): string {
   return `${bronzeDatePrefix(id.prefix, ingestionDate(id.ingestedAt))}${id.topic}-p${id.partition}-${pad(id.firstOffset)}-${pad(id.lastOffset)}.jsonl`;
 }
 
-/** The topic, partition and offset range of a bronze object's key, or undefined for keys of another shape. */
+/**
+ * The topic, partition and offset range of a bronze object's key, or undefined for keys of another
+ * shape. A key may carry `~<digest>` before `.jsonl`: the consumer's name for other events under a taken
+ * key (offsets that restarted after the topic was recreated; see consumer/write-once.ts).
+ */
 export function parseBronzeObjectKey(key: string): { topic: string; partition: number; firstOffset: number; lastOffset: number } | undefined {
-  const match = /(?:^|\/)([^/]+)-p(\d+)-(\d{20})-(\d{20})\.jsonl$/.exec(key);
+  const match = /(?:^|\/)([^/]+)-p(\d+)-(\d{20})-(\d{20})(?:~[0-9a-f]{16})?\.jsonl$/.exec(key);
   if (!match) return undefined;
   return { topic: match[1]!, partition: Number(match[2]), firstOffset: Number(match[3]), lastOffset: Number(match[4]) };
 }
