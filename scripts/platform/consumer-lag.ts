@@ -11,7 +11,15 @@ export async function waitForConsumerCaughtUp(kafka: Kafka, topic: string, group
     const ends = await admin.fetchTopicOffsets(topic);
     const deadline = Date.now() + (options.timeoutMs ?? 300_000);
     for (;;) {
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      let committed;
+      try {
+        [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      } catch (err) {
+        // A busy broker may not name the group's coordinator yet: ask again, within the deadline.
+        if (!(err instanceof Error && err.name === 'KafkaJSGroupCoordinatorNotFound') || Date.now() > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
       let lag = 0;
       for (const end of ends) {
         const done = committed?.partitions.find((p) => p.partition === end.partition);
