@@ -1,6 +1,6 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { ReloadRejectedError } from '../adapters/http/model-server';
-import { readCurrentPointer } from '../domain/model-registry';
+import { CURRENT_POINTER_KEY, readCurrentPointer } from '../domain/model-registry';
 import type { ReplicaStatus } from '../domain/ports';
 import type { ActivityDeps } from './deps';
 import type { ReloadSummary } from './types';
@@ -11,9 +11,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Makes every live API replica serve what is deployed, and succeeds only once they all do. Replicas
  * follow the registry by themselves; this stage also tells each one that is behind to reload (POST
- * /reload, loading the registry's current version), so none waits for its next check. It fails
- * non-retryably naming the replica when one refuses the version, or when some are still behind after
- * the timeout; with no replica live it fails retryably (the API may be starting), and Temporal retries.
+ * /reload without a version: the replica loads the registry's current one), so none waits for its next
+ * check. The target is what `models/current.json` names at each round, never the version this run
+ * deployed: an operator's rollback while the stage runs, or between its retries (which go on for up to
+ * 15 minutes), is what the replicas end up serving, and the summary says the run's model was superseded.
+ * It fails non-retryably naming the replica when one refuses the version, or when some are still behind
+ * after the timeout; with no replica live it fails retryably (the API may be starting), and Temporal retries.
  */
 export function createReloadApi(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
@@ -21,7 +24,8 @@ export function createReloadApi(deps: ActivityDeps) {
     const deadline = now().getTime() + deps.settings.reloadReplicasTimeoutMs;
     const told = new Set<string>();
     for (;;) {
-      const target = (await readCurrentPointer(deps.store))?.version ?? input.model_version;
+      const target = (await readCurrentPointer(deps.store))?.version;
+      if (target === undefined) throw ApplicationFailure.nonRetryable(`${CURRENT_POINTER_KEY} is gone: no model is deployed to reload`, 'NothingDeployed');
       const live = await deps.replicas.live(now().getTime());
       if (live.length === 0) throw new Error('no API replica is live in the replica registry');
       const refusing = live.filter((r) => r.refused?.version === target);

@@ -19,8 +19,11 @@ interface ValidationReport extends DayCounts {
   usable: boolean;
   failures: string[];
   warnings: string[];
+  /** The volume of each earlier day in the window that has a report, whatever its verdict. */
   trailing_days: Record<string, number>;
   trailing_median?: number;
+  /** Set when an operator accepted this day's volume whatever the trailing days say. */
+  accept_volume?: true;
   thresholds: ActivityDeps['settings']['validation'];
   /** A few of the bad lines, so the report shows what is wrong without holding all of them. */
   samples: { object: string; line: number; problems: string }[];
@@ -34,14 +37,21 @@ function previousDays(runDate: string, days: number): string[] {
   return Array.from({ length: days }, (_, i) => new Date(base - (i + 1) * 86_400_000).toISOString().slice(0, 10));
 }
 
+export interface ValidateInput {
+  run_date: string;
+  /** The operator's override for this date: a volume far from the trailing days' is accepted (with a warning). */
+  accept_volume?: boolean;
+}
+
 /**
  * Reads the day's bronze partition and checks it: schema and ranges, duplicate event ids, movies
- * missing from the catalog, and the volume against the trailing days' reports. Writes the report to S3
- * and refuses (non-retryably) a day that is not fit to train on.
+ * missing from the catalog, and the volume against the trailing days' reports (see `judgeDay` for why
+ * refused days count too). Writes the report to S3 and refuses (non-retryably) a day that is not fit
+ * to train on.
  */
 export function createValidateData(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
-  return async function validateData(input: { run_date: string }): Promise<ValidationSummary> {
+  return async function validateData(input: ValidateInput): Promise<ValidationSummary> {
     const { store, settings } = deps;
     const runDate = input.run_date;
     const catalogIds = new Set((await readCatalog(store)).map((m) => m.movie_id));
@@ -80,11 +90,10 @@ export function createValidateData(deps: ActivityDeps) {
     for (const day of previousDays(runDate, settings.validation.trailingDays)) {
       const bytes = await store.get(validationReportKey(day));
       if (!bytes) continue;
-      const earlier = JSON.parse(decoder.decode(bytes)) as ValidationReport;
-      // A refused day says nothing about normal volume.
-      if (earlier.usable) trailingDays[day] = earlier.events;
+      trailingDays[day] = (JSON.parse(decoder.decode(bytes)) as ValidationReport).events;
     }
-    const judgement = judgeDay(counts, Object.values(trailingDays), settings.validation);
+    const acceptVolume = input.accept_volume === true;
+    const judgement = judgeDay(counts, Object.values(trailingDays), settings.validation, { acceptVolume });
     const report: ValidationReport = {
       run_date: runDate,
       checked_at: now().toISOString(),
@@ -95,6 +104,7 @@ export function createValidateData(deps: ActivityDeps) {
       warnings: judgement.warnings,
       trailing_days: trailingDays,
       ...(judgement.trailing_median !== undefined ? { trailing_median: judgement.trailing_median } : {}),
+      ...(acceptVolume ? { accept_volume: true as const } : {}),
       thresholds: settings.validation,
       samples,
     };

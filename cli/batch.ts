@@ -1,7 +1,9 @@
 /**
- * `npm run batch -- --date YYYY-MM-DD [--force-deploy] [--skip-reload]`: starts the batch workflow for a
- * date (or attaches to the run that has it), prints each stage as it completes, and exits 0 when the
- * run completed (deployed or not), 1 with the reason when it failed.
+ * `npm run batch -- --date YYYY-MM-DD [--force-deploy] [--accept-volume] [--skip-reload]`: starts the
+ * batch workflow for a date (or attaches to the run that has it), prints each stage as it completes, and
+ * exits 0 when the run completed (deployed or not), 1 with the reason when it failed. The options reach
+ * a run this command starts; one that was running or had completed keeps its own, so --force-deploy on a
+ * date whose run completed without deploying exits 1 naming the command that deploys its model.
  */
 import { parseArgs } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -24,6 +26,7 @@ async function main(): Promise<number> {
     options: {
       date: { type: 'string' },
       'force-deploy': { type: 'boolean', default: false },
+      'accept-volume': { type: 'boolean', default: false },
       'skip-reload': { type: 'boolean', default: false },
     },
   });
@@ -38,6 +41,7 @@ async function main(): Promise<number> {
     const { handle, attached } = await startOrAttachBatch(client, config.temporal.taskQueue, {
       run_date: runDate,
       ...(values['force-deploy'] ? { force_deploy: true } : {}),
+      ...(values['accept-volume'] ? { accept_volume: true } : {}),
       ...(values['skip-reload'] ? { skip_reload: true } : {}),
     });
     console.log(`${attached ? 'Attached to' : 'Started'} ${handle.workflowId} on task queue ${config.temporal.taskQueue}`);
@@ -52,6 +56,8 @@ async function main(): Promise<number> {
     );
     while (!done) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
+      // A finished run's stages are in its result; querying it would need a worker to replay it.
+      if (done) break;
       try {
         const progress = await queryProgress(handle);
         for (const name of progress.completed_stages.slice(printed)) console.log(`  ✔ ${name}`);
@@ -66,6 +72,10 @@ async function main(): Promise<number> {
     console.log(`model ${outcome.model_version}: ${outcome.deployed ? 'deployed' : 'not deployed'}`);
     if (!outcome.deployed) for (const reason of outcome.gate.reasons) console.log(`  gate: ${reason}`);
     console.log(`metrics: ${JSON.stringify(outcome.metrics)}`);
+    if (values['force-deploy'] && attached && !outcome.deployed) {
+      console.error(`--force-deploy did not apply: the run of ${runDate} already existed and did not deploy. Deploy its model with: npm run model -- deploy ${outcome.model_version} --force`);
+      return 1;
+    }
     return 0;
   } catch (err) {
     if (err instanceof WorkflowFailedError) {

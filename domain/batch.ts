@@ -23,8 +23,14 @@ export function isRunDate(value: unknown): value is string {
 }
 
 export interface BatchOptions {
-  /** Deploy even when the gate fails (an operator's explicit decision; the gate result is still recorded). */
+  /**
+   * Deploy even when the gate or the registry's rules refuse (an operator's explicit decision; the gate
+   * result is still recorded). A run that completed without deploying is not run again for it: deploy
+   * its model with `npm run model -- deploy <version> --force`.
+   */
   force_deploy?: boolean;
+  /** Accept this date's volume even when it is far from the trailing days' (an operator's override for one date). */
+  accept_volume?: boolean;
   /** Skip the reload stage, e.g. when no API is running. */
   skip_reload?: boolean;
 }

@@ -1,5 +1,5 @@
 import type { BronzeWatermark } from './bronze';
-import type { ObjectStore } from './ports';
+import { PreconditionFailedError, type ObjectCondition, type ObjectStore } from './ports';
 
 /**
  * The model registry in S3 (SPEC §4): `models/<version>/model.bin` + `manifest.json`, and
@@ -45,8 +45,22 @@ export interface CurrentPointer {
   version: string;
   previous?: string;
   deployed_at: string;
-  /** Why this version became current: `deploy` by the batch, or `rollback` by an operator. */
+  /** Why this version became current: `deploy` by the batch or an operator, or `rollback` by an operator. */
   reason: 'deploy' | 'rollback';
+  /** Deployed by an operator's explicit decision (`force_deploy`, `model deploy --force`): no check could refuse it. */
+  forced?: true;
+}
+
+/** `promote` would replace the deployed model by one it must not replace without an operator forcing it. */
+export class PromotionRefusedError extends Error {
+  constructor(
+    /** Which rule refused it, named like the gate's checks. */
+    readonly check: 'not-older' | 'not-rolled-back',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PromotionRefusedError';
+  }
 }
 
 const decoder = new TextDecoder();
@@ -68,25 +82,73 @@ export async function writeManifest(store: ObjectStore, manifest: ModelManifest)
   await store.put(manifestKey(manifest.version), `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
 }
 
+/** How often a read-check-write of the pointer is tried when other writers keep changing it meanwhile. */
+const POINTER_ATTEMPTS = 8;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * Points `current.json` at `version`, keeping the version it replaces as `previous`.
- * One PUT of one object: readers see the old pointer or the new one, never a mix.
+ * Reads the pointer, lets `decide` compute its next value from it (returning `current` itself leaves it
+ * as it is), and writes that only if the pointer is still the one read: S3 `If-Match` on the ETag read,
+ * or `If-None-Match: *` when there was none. A writer that lost the race reads again and decides again on what won, so no update
+ * is lost (a lost update would drop the version it replaced, the rollback target) and every rule in
+ * `decide` holds against the pointer actually replaced. The ETag comes from a HEAD and the body from a
+ * GET conditional on it, so the two describe the same version of the object.
  */
-export async function promote(store: ObjectStore, version: string, now: Date): Promise<CurrentPointer> {
-  if ((await readManifest(store, version)) === undefined) throw new Error(`model ${version} is not in the registry (no ${manifestKey(version)})`);
-  const current = await readCurrentPointer(store);
-  if (current?.version === version) return current;
-  const pointer: CurrentPointer = { version, ...(current ? { previous: current.version } : {}), deployed_at: now.toISOString(), reason: 'deploy' };
-  await store.put(CURRENT_POINTER_KEY, `${JSON.stringify(pointer, null, 2)}\n`, 'application/json');
-  return pointer;
+async function updatePointer(store: ObjectStore, decide: (current: CurrentPointer | undefined) => Promise<CurrentPointer>): Promise<CurrentPointer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const tag = (await store.head(CURRENT_POINTER_KEY))?.etag;
+      const bytes = tag === undefined ? undefined : await store.get(CURRENT_POINTER_KEY, { ifMatch: tag });
+      const current = bytes === undefined ? undefined : (JSON.parse(decoder.decode(bytes)) as CurrentPointer);
+      const next = await decide(current);
+      if (next === current) return current;
+      const condition: ObjectCondition = bytes === undefined ? { ifNoneMatch: '*' } : { ifMatch: tag! };
+      await store.put(CURRENT_POINTER_KEY, `${JSON.stringify(next, null, 2)}\n`, 'application/json', condition);
+      return next;
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+      if (attempt === POINTER_ATTEMPTS) throw new Error(`${CURRENT_POINTER_KEY} changed under each of ${POINTER_ATTEMPTS} attempts to update it; try again`, { cause: err });
+      // Jittered, so writers that collided do not collide again in step.
+      await sleep(Math.random() * 10 * 2 ** attempt);
+    }
+  }
+}
+
+export interface PromoteOptions {
+  /** An operator's explicit decision: promote even over a newer run date or a version rolled back from. */
+  force?: boolean;
+}
+
+/**
+ * Points `current.json` at `version`, keeping the version it replaces as `previous` (one PUT of one
+ * object: readers see the old pointer or the new one, never a mix), with a compare-and-swap against
+ * concurrent writers. Unless forced it refuses (PromotionRefusedError) a model of an older run date
+ * than the deployed one's (a backfill, or a late run, must not replace a newer model) and the version an
+ * operator rolled back from (a retried deploy must not undo the rollback).
+ */
+export async function promote(store: ObjectStore, version: string, now: Date, options: PromoteOptions = {}): Promise<CurrentPointer> {
+  const candidate = await readManifest(store, version);
+  if (candidate === undefined) throw new Error(`model ${version} is not in the registry (no ${manifestKey(version)})`);
+  return updatePointer(store, async (current) => {
+    if (current?.version === version) return current;
+    if (current && options.force !== true) {
+      if (current.reason === 'rollback' && current.previous === version) {
+        throw new PromotionRefusedError('not-rolled-back', `an operator rolled back from ${version} to ${current.version} at ${current.deployed_at}`);
+      }
+      const deployed = await readManifest(store, current.version);
+      if (deployed && candidate.run_date < deployed.run_date) {
+        throw new PromotionRefusedError('not-older', `model ${version} is of run date ${candidate.run_date}, older than the deployed ${current.version} of ${deployed.run_date}`);
+      }
+    }
+    return { version, ...(current ? { previous: current.version } : {}), deployed_at: now.toISOString(), reason: 'deploy', ...(options.force === true ? { forced: true as const } : {}) };
+  });
 }
 
 /** Makes the previous version current again; its own previous is the version rolled back from. */
 export async function rollback(store: ObjectStore, now: Date): Promise<CurrentPointer> {
-  const current = await readCurrentPointer(store);
-  if (!current) throw new Error('no model is deployed: nothing to roll back');
-  if (!current.previous) throw new Error(`model ${current.version} has no previous version to roll back to`);
-  const pointer: CurrentPointer = { version: current.previous, previous: current.version, deployed_at: now.toISOString(), reason: 'rollback' };
-  await store.put(CURRENT_POINTER_KEY, `${JSON.stringify(pointer, null, 2)}\n`, 'application/json');
-  return pointer;
+  return updatePointer(store, (current) => {
+    if (!current) throw new Error('no model is deployed: nothing to roll back');
+    if (!current.previous) throw new Error(`model ${current.version} has no previous version to roll back to`);
+    return Promise.resolve({ version: current.previous, previous: current.version, deployed_at: now.toISOString(), reason: 'rollback' });
+  });
 }

@@ -9,10 +9,28 @@ export interface StoredObject {
   size: number;
 }
 
+/** A condition on a read or write, as S3 has them: the object still has this ETag, or there is none yet. */
+export type ObjectCondition = { ifMatch: string } | { ifNoneMatch: '*' };
+
+/** A conditional read or write found the object changed (or created, or gone) since its ETag was read. */
+export class PreconditionFailedError extends Error {
+  constructor(key: string) {
+    super(`${key} changed since it was read`);
+    this.name = 'PreconditionFailedError';
+  }
+}
+
 export interface ObjectStore {
-  put(key: string, body: Uint8Array | string, contentType?: string): Promise<void>;
-  /** The object's bytes, or undefined when there is none. */
-  get(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * Writes the object. With a condition, writes only if it still holds (S3 `If-Match` / `If-None-Match`),
+   * else rejects with PreconditionFailedError: a compare-and-swap for read-check-write updates.
+   */
+  put(key: string, body: Uint8Array | string, contentType?: string, condition?: ObjectCondition): Promise<void>;
+  /**
+   * The object's bytes, or undefined when there is none. With `ifMatch`, only the version with that
+   * ETag (from `head`): a changed object rejects with PreconditionFailedError.
+   */
+  get(key: string, condition?: { ifMatch: string }): Promise<Uint8Array | undefined>;
   /** The object's entity tag (changes whenever it is written) and size, or undefined when there is none. */
   head(key: string): Promise<{ etag: string; size: number } | undefined>;
   /** Every object under the prefix, in key order. */

@@ -7,7 +7,7 @@ export interface ValidationThresholds {
   maxUnknownMovieRatio: number;
   /** Share of events repeating an event id already seen that day (at-least-once delivery makes some). */
   maxDuplicateRatio: number;
-  /** How many earlier days the volume is compared with. */
+  /** How many earlier days the volume is compared with (every one that has a report, whatever its verdict). */
   trailingDays: number;
   /** The day's volume must lie within [min, max] × the trailing median. */
   minVolumeRatio: number;
@@ -38,8 +38,24 @@ export function median(values: number[]): number | undefined {
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
-/** `trailing` holds the event counts of the earlier days that had data (days without a report are left out). */
-export function judgeDay(counts: DayCounts, trailing: number[], t: ValidationThresholds): DayJudgement {
+export interface JudgeOptions {
+  /** An operator's override for this day: a volume outside the band is a warning, not a refusal. */
+  acceptVolume?: boolean;
+}
+
+/**
+ * `trailing` holds the event counts of the earlier days in the window that were validated, refused ones
+ * included (days without a report are left out). The volume rule compares the day with their median:
+ * it catches a partition that lost most of its objects or got replayed several times over, which a
+ * single day shows as a jump away from its neighbours. Refused days count because a refusal says the
+ * day was not fit to train on, not that its traffic was not real: a lasting step change (10× growth, a
+ * big client leaving) is refused while it is new, and becomes the median — so the new normal — once it
+ * has lasted more than half the window (with 7 trailing days: refused on its first 4 days, accepted from
+ * the 5th). A burst shorter than that never moves the median. Counting only accepted days would refuse
+ * such a change forever: the median would stay at the old level because every new day is refused.
+ * An operator who knows the change is real accepts a day sooner with `acceptVolume`.
+ */
+export function judgeDay(counts: DayCounts, trailing: number[], t: ValidationThresholds, options: JudgeOptions = {}): DayJudgement {
   const failures: string[] = [];
   const warnings: string[] = [];
   if (counts.events === 0) {
@@ -63,7 +79,9 @@ export function judgeDay(counts: DayCounts, trailing: number[], t: ValidationThr
   if (trailingMedian !== undefined && trailingMedian > 0) {
     const ratio = counts.events / trailingMedian;
     if (ratio < t.minVolumeRatio || ratio > t.maxVolumeRatio) {
-      failures.push(`volume ${counts.events} is ${ratio.toFixed(2)}× the median of the trailing days (${trailingMedian}); allowed ${t.minVolumeRatio}×–${t.maxVolumeRatio}×`);
+      const finding = `volume ${counts.events} is ${ratio.toFixed(2)}× the median of the trailing days (${trailingMedian}); allowed ${t.minVolumeRatio}×–${t.maxVolumeRatio}×`;
+      if (options.acceptVolume === true) warnings.push(`${finding}: accepted by the operator's override (accept_volume)`);
+      else failures.push(finding);
     }
   } else {
     warnings.push('no earlier days to compare the volume with');

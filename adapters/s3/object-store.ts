@@ -10,7 +10,22 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { ObjectStore, StoredObject } from '../../domain/ports';
+import { PreconditionFailedError, type ObjectCondition, type ObjectStore, type StoredObject } from '../../domain/ports';
+
+/**
+ * Whether a conditional request failed because the object is not the one its condition named: 412, 409
+ * (AWS: a concurrent conditional write to the same key; retrying is the documented answer) or, for
+ * `If-Match`, 404 (the object is gone).
+ */
+function conditionFailed(err: unknown, condition: ObjectCondition): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status === 412 || status === 409 || ('ifMatch' in condition && (err instanceof NoSuchKey || status === 404));
+}
+
+function conditionHeaders(condition: ObjectCondition | undefined): { IfMatch?: string; IfNoneMatch?: string } {
+  if (condition === undefined) return {};
+  return 'ifMatch' in condition ? { IfMatch: condition.ifMatch } : { IfNoneMatch: condition.ifNoneMatch };
+}
 
 export class S3ObjectStore implements ObjectStore {
   constructor(
@@ -18,16 +33,22 @@ export class S3ObjectStore implements ObjectStore {
     private readonly bucket: string,
   ) {}
 
-  async put(key: string, body: Uint8Array | string, contentType?: string): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ...(contentType ? { ContentType: contentType } : {}) }));
+  async put(key: string, body: Uint8Array | string, contentType?: string, condition?: ObjectCondition): Promise<void> {
+    try {
+      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ...(contentType ? { ContentType: contentType } : {}), ...conditionHeaders(condition) }));
+    } catch (err) {
+      if (condition && conditionFailed(err, condition)) throw new PreconditionFailedError(key);
+      throw err;
+    }
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
+  async get(key: string, condition?: { ifMatch: string }): Promise<Uint8Array | undefined> {
     try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...conditionHeaders(condition) }));
       return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
     } catch (err) {
       if (err instanceof NoSuchKey) return undefined;
+      if (condition && conditionFailed(err, condition)) throw new PreconditionFailedError(key);
       throw err;
     }
   }

@@ -1,4 +1,4 @@
-import type { ObjectStore, StoredObject } from '../../domain/ports';
+import { PreconditionFailedError, type ObjectCondition, type ObjectStore, type StoredObject } from '../../domain/ports';
 
 /** An ObjectStore in memory, for unit tests of logic written against the port. */
 export class MemoryObjectStore implements ObjectStore {
@@ -6,7 +6,9 @@ export class MemoryObjectStore implements ObjectStore {
   private readonly writes = new Map<string, number>();
   private written = 0;
 
-  put(key: string, body: Uint8Array | string): Promise<void> {
+  /** Conditions are checked and applied in one step, as S3 does. */
+  put(key: string, body: Uint8Array | string, _contentType?: string, condition?: ObjectCondition): Promise<void> {
+    if (condition && !this.holds(key, condition)) return Promise.reject(new PreconditionFailedError(key));
     this.objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : body);
     this.writes.set(key, ++this.written);
     return Promise.resolve();
@@ -14,12 +16,22 @@ export class MemoryObjectStore implements ObjectStore {
 
   head(key: string): Promise<{ etag: string; size: number } | undefined> {
     const bytes = this.objects.get(key);
-    return Promise.resolve(bytes === undefined ? undefined : { etag: `"w${this.writes.get(key)}"`, size: bytes.length });
+    return Promise.resolve(bytes === undefined ? undefined : { etag: this.etag(key)!, size: bytes.length });
   }
 
   /** A copy, as a real store hands out: the caller may keep, change or transfer it. */
-  get(key: string): Promise<Uint8Array | undefined> {
-    return Promise.resolve(this.objects.get(key)?.slice());
+  get(key: string, condition?: { ifMatch: string }): Promise<Uint8Array | undefined> {
+    const bytes = this.objects.get(key);
+    if (bytes !== undefined && condition && !this.holds(key, condition)) return Promise.reject(new PreconditionFailedError(key));
+    return Promise.resolve(bytes?.slice());
+  }
+
+  private etag(key: string): string | undefined {
+    return this.objects.has(key) ? `"w${this.writes.get(key)}"` : undefined;
+  }
+
+  private holds(key: string, condition: ObjectCondition): boolean {
+    return 'ifMatch' in condition ? this.etag(key) === condition.ifMatch : !this.objects.has(key);
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {

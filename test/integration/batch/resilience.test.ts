@@ -6,7 +6,7 @@ import { toRecommenderMovies } from '../../../activities/movies';
 import { modelVersion, snapshotChecksum } from '../../../activities/train-model';
 import { connectTemporalClient } from '../../../adapters/temporal/client';
 import { queryProgress, startOrAttachBatch, type BatchHandle } from '../../../adapters/temporal/batch-runs';
-import type { FeatureItem, FeatureStore, ObjectStore } from '../../../domain/ports';
+import type { FeatureItem, FeatureStore, ObjectCondition, ObjectStore } from '../../../domain/ports';
 import { readManifest } from '../../../domain/model-registry';
 import { latestPerPair } from '../../../recommender/ratings-table';
 import { loadMovieLens100k } from '../../../recommender/data/movielens';
@@ -52,15 +52,15 @@ class FlakyObjectStore implements ObjectStore {
     private readonly inner: ObjectStore,
     private readonly failFirstPutUnder: string[],
   ) {}
-  put(key: string, body: Uint8Array | string, contentType?: string): Promise<void> {
+  put(key: string, body: Uint8Array | string, contentType?: string, condition?: ObjectCondition): Promise<void> {
     const prefix = this.failFirstPutUnder.find((p) => key.startsWith(p) && !this.injected.includes(p));
     if (prefix) {
       this.injected.push(prefix);
       return Promise.reject(new Error(`injected transient S3 failure writing ${key}`));
     }
-    return this.inner.put(key, body, contentType);
+    return this.inner.put(key, body, contentType, condition);
   }
-  get = (key: string) => this.inner.get(key);
+  get = (key: string, condition?: { ifMatch: string }) => this.inner.get(key, condition);
   head = (key: string) => this.inner.head(key);
   chunks = (key: string) => this.inner.chunks(key);
   list = (prefix: string) => this.inner.list(prefix);

@@ -34,6 +34,29 @@ describe('domain/validation: is a day of events fit to train on', () => {
     assert.equal(judgeDay(clean, [900, 1100], t).usable, true);
   });
 
+  it('accepts a lasting step change once it has lasted more than half the window, refused days included', () => {
+    // Ten ordinary days, then traffic grows 20× and stays there.
+    const volumes = [...Array.from({ length: 10 }, () => 1000), ...Array.from({ length: 10 }, () => 20_000)];
+    const usable = volumes.map((events, day) => judgeDay({ ...clean, events, valid: events }, volumes.slice(Math.max(0, day - t.trailingDays), day), t).usable);
+    assert.deepEqual(usable.slice(10), [false, false, false, false, true, true, true, true, true, true], 'refused on its first 4 days, accepted from the 5th on');
+    assert.ok(usable.slice(0, 10).every(Boolean));
+  });
+
+  it('a burst shorter than half the window does not move the median', () => {
+    const volumes = [1000, 1000, 1000, 1000, 1000, 30_000, 30_000, 30_000, 1000];
+    const last = judgeDay({ ...clean, events: 1000 }, volumes.slice(-1 - t.trailingDays, -1), t);
+    assert.equal(last.trailing_median, 1000);
+    assert.equal(last.usable, true);
+  });
+
+  it('accepts an out-of-band volume when an operator overrides it for the day, and says so', () => {
+    const judgement = judgeDay({ ...clean, events: 50_000, valid: 50_000 }, [1000, 1000, 1000], t, { acceptVolume: true });
+    assert.equal(judgement.usable, true);
+    assert.deepEqual(judgement.failures, []);
+    assert.match(judgement.warnings.join('\n'), /volume 50000 is 50\.00× the median .*: accepted by the operator's override \(accept_volume\)/);
+    assert.equal(judgeDay({ ...clean, valid: 900, invalid: 100 }, [], t, { acceptVolume: true }).usable, false, 'the override covers the volume only');
+  });
+
   it('computes the median of odd and even counts', () => {
     assert.equal(median([3, 1, 2]), 2);
     assert.equal(median([4, 1, 2, 3]), 2.5);

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { ApplicationFailure, type Logger } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createValidateData, validationReportKey } from '../../../activities/validate-data';
+import { batchSettings } from '../../../activities/settings';
+import { bronzeDatePrefix } from '../../../domain/bronze';
+import { CATALOG_MOVIES_KEY } from '../../../domain/catalog';
+import type { ModelServer, ReplicaRegistry } from '../../../domain/ports';
+import { testConfig } from '../../support/config';
+import { MemoryObjectStore } from '../../support/memory-store';
+
+const settings = batchSettings(testConfig());
+const noop = () => undefined;
+/** The mock environment logs every failed activity; refusals are what these tests expect. */
+const silent: Logger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not used by validateData')) });
+
+function day(index: number): string {
+  return new Date(Date.UTC(2026, 0, 1) + index * 86_400_000).toISOString().slice(0, 10);
+}
+
+async function land(store: MemoryObjectStore, date: string, events: number): Promise<void> {
+  const lines = Array.from({ length: events }, (_, k) => JSON.stringify({ event_id: `${date}-${k}`, user_id: 1 + (k % 50), movie_id: 1 + (k % 3), rating: 4, timestamp: `${date}T12:00:00.000Z` }));
+  await store.put(`${bronzeDatePrefix(settings.bronzePrefix, date)}p0.jsonl`, `${lines.join('\n')}\n`);
+}
+
+/** Runs the stage for `date`; true when it accepted the day, false when it refused it for its volume. */
+async function validate(store: MemoryObjectStore, date: string, acceptVolume = false): Promise<boolean> {
+  const validateData = createValidateData({ store, settings, features: unused as never, replicas: unused as ReplicaRegistry, modelServerAt: () => unused as ModelServer });
+  try {
+    await new MockActivityEnvironment(undefined, { logger: silent }).run(validateData, { run_date: date, ...(acceptVolume ? { accept_volume: true } : {}) });
+    return true;
+  } catch (err) {
+    assert.ok(err instanceof ApplicationFailure && err.type === 'InvalidBatchData', String(err));
+    assert.match(err.message, /volume \d+ is [\d.]+× the median of the trailing days/);
+    return false;
+  }
+}
+
+describe('activities/validate-data: the volume rule over consecutive days', () => {
+  let store: MemoryObjectStore;
+  beforeEach(async () => {
+    store = new MemoryObjectStore();
+    await store.put(CATALOG_MOVIES_KEY, [1, 2, 3].map((id) => JSON.stringify({ movie_id: id, title: `m${id}`, genres: ['Drama'] })).join('\n'));
+    assert.equal(settings.validation.trailingDays, 7, 'the expectations below assume the default window');
+    assert.equal(settings.validation.maxVolumeRatio, 10);
+  });
+
+  it('a lasting 20× growth is refused while new and accepted once it has lasted more than half the window', async () => {
+    const verdicts: boolean[] = [];
+    for (let i = 0; i < 16; i++) {
+      await land(store, day(i), i < 8 ? 100 : 2000);
+      verdicts.push(await validate(store, day(i)));
+    }
+    assert.deepEqual(verdicts.slice(0, 8), Array.from({ length: 8 }, () => true));
+    assert.deepEqual(verdicts.slice(8), [false, false, false, false, true, true, true, true], 'refused on days 1–4 of the new level, accepted from day 5');
+    const report = JSON.parse(new TextDecoder().decode(await store.get(validationReportKey(day(12))))) as { usable: boolean; trailing_median: number; trailing_days: Record<string, number> };
+    assert.equal(report.usable, true);
+    assert.equal(report.trailing_median, 2000, 'the refused days of the new level count in the median');
+    assert.equal(Object.keys(report.trailing_days).length, 7);
+  });
+
+  it('an operator accepts one date’s volume with accept_volume; the report records it', async () => {
+    for (let i = 0; i < 7; i++) {
+      await land(store, day(i), 100);
+      assert.equal(await validate(store, day(i)), true);
+    }
+    await land(store, day(7), 2000);
+    assert.equal(await validate(store, day(7)), false);
+    assert.equal(await validate(store, day(7), true), true);
+    const report = JSON.parse(new TextDecoder().decode(await store.get(validationReportKey(day(7))))) as { usable: boolean; accept_volume?: boolean; warnings: string[] };
+    assert.equal(report.usable, true);
+    assert.equal(report.accept_volume, true);
+    assert.ok(report.warnings.some((w) => w.includes("accepted by the operator's override")));
+    await land(store, day(8), 2000);
+    assert.equal(await validate(store, day(8)), false, 'the override was for one date only');
+  });
+});
