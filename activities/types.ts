@@ -11,6 +11,7 @@ export interface ValidationSummary {
   valid: number;
   invalid: number;
   duplicate_event_ids: number;
+  conflicting_event_ids: number;
   unknown_movies: number;
   /** Median daily volume of the trailing days that had data, when there were any. */
   trailing_median?: number;

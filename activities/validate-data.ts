@@ -1,6 +1,7 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { bronzeDatePrefix } from '../domain/bronze';
 import { parseStoredEvent } from '../domain/events';
+import { eventIdentity } from '../domain/event-identity';
 import { HashedIdSet } from '../domain/hashed-id-set';
 import { judgeDay, type DayCounts } from '../domain/validation';
 import { readCatalog } from './catalog';
@@ -55,8 +56,9 @@ export function createValidateData(deps: ActivityDeps) {
     const { store, settings } = deps;
     const runDate = input.run_date;
     const catalogIds = new Set((await readCatalog(store)).map((m) => m.movie_id));
-    const seen = new HashedIdSet();
-    const counts: DayCounts = { events: 0, valid: 0, invalid: 0, duplicate_event_ids: 0, unknown_movies: 0 };
+    const seenEvents = new HashedIdSet();
+    const seenIds = new HashedIdSet();
+    const counts: DayCounts = { events: 0, valid: 0, invalid: 0, duplicate_event_ids: 0, conflicting_event_ids: 0, unknown_movies: 0 };
     const samples: ValidationReport['samples'] = [];
     let objects = 0;
     for await (const object of store.list(bronzeDatePrefix(settings.bronzePrefix, runDate))) {
@@ -80,7 +82,11 @@ export function createValidateData(deps: ActivityDeps) {
           continue;
         }
         counts.valid++;
-        if (!seen.add(parsed.event.event_id)) counts.duplicate_event_ids++;
+        // A true retry repeats the whole event; the same id with other content is another client's event.
+        const newEvent = seenEvents.add(eventIdentity(parsed.event));
+        const newId = seenIds.add(parsed.event.event_id);
+        if (!newEvent) counts.duplicate_event_ids++;
+        else if (!newId) counts.conflicting_event_ids++;
         if (!catalogIds.has(parsed.event.movie_id)) counts.unknown_movies++;
       }
       heartbeat({ objects, events: counts.events });

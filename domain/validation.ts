@@ -18,7 +18,10 @@ export interface DayCounts {
   events: number;
   valid: number;
   invalid: number;
+  /** Events repeating an earlier event of the day exactly (id and content): retries, dropped by dedup. */
   duplicate_event_ids: number;
+  /** Events reusing an earlier event's id with other content: kept, as the different events they are. */
+  conflicting_event_ids: number;
   unknown_movies: number;
 }
 
@@ -75,6 +78,9 @@ export function judgeDay(counts: DayCounts, trailing: number[], t: ValidationThr
   const duplicateRatio = counts.duplicate_event_ids / counts.events;
   if (duplicateRatio > t.maxDuplicateRatio) failures.push(`${pct(duplicateRatio)} of events repeat an event id (at most ${pct(t.maxDuplicateRatio)} allowed)`);
   else if (counts.duplicate_event_ids > 0) warnings.push(`${counts.duplicate_event_ids} events repeat an event id and will be deduplicated`);
+  if (counts.conflicting_event_ids > 0) {
+    warnings.push(`${counts.conflicting_event_ids} events reuse an event id with other content (another user, movie, rating or time); they are kept as separate events — check how clients make their ids`);
+  }
   const trailingMedian = median(trailing);
   if (trailingMedian !== undefined && trailingMedian > 0) {
     const ratio = counts.events / trailingMedian;

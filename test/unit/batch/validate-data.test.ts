@@ -76,3 +76,20 @@ describe('activities/validate-data: the volume rule over consecutive days', () =
     assert.equal(await validate(store, day(8)), false, 'the override was for one date only');
   });
 });
+
+describe('activities/validate-data: repeated event ids', () => {
+  it('counts exact repeats as duplicates and the same id with other content as conflicting, with a warning', async () => {
+    const store = new MemoryObjectStore();
+    await store.put(CATALOG_MOVIES_KEY, [1, 2, 3].map((id) => JSON.stringify({ movie_id: id, title: `m${id}`, genres: ['Drama'] })).join('\n'));
+    const date = day(40);
+    const event = (id: string, user: number, movie: number) => JSON.stringify({ event_id: id, user_id: user, movie_id: movie, rating: 4, timestamp: `${date}T12:00:00.000Z` });
+    const lines = [event('a', 1, 1), event('a', 1, 1), event('a', 2, 1), event('a', 1, 2), event('b', 1, 3), event('b', 1, 3), event('c', 3, 3)];
+    await store.put(`${bronzeDatePrefix(settings.bronzePrefix, date)}p0.jsonl`, `${lines.join('\n')}\n`);
+    const validateData = createValidateData({ store, settings, features: unused as never, replicas: unused as ReplicaRegistry, modelServerAt: () => unused as ModelServer });
+    const summary = await new MockActivityEnvironment(undefined, { logger: silent }).run(validateData, { run_date: date });
+    assert.equal(summary.duplicate_event_ids, 2, 'the exact repeats of a and b');
+    assert.equal(summary.conflicting_event_ids, 2, 'a for another user, a for another movie');
+    const report = JSON.parse(new TextDecoder().decode(await store.get(validationReportKey(date)))) as { warnings: string[] };
+    assert.ok(report.warnings.some((w) => w.startsWith('2 events reuse an event id with other content')), report.warnings.join('\n'));
+  });
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { judgeDay, median, type ValidationThresholds } from '../../../domain/validation';
 
 const t: ValidationThresholds = { maxInvalidRatio: 0.05, maxUnknownMovieRatio: 0.05, maxDuplicateRatio: 0.5, trailingDays: 7, minVolumeRatio: 0.1, maxVolumeRatio: 10 };
-const clean = { events: 1000, valid: 1000, invalid: 0, duplicate_event_ids: 0, unknown_movies: 0 };
+const clean = { events: 1000, valid: 1000, invalid: 0, duplicate_event_ids: 0, conflicting_event_ids: 0, unknown_movies: 0 };
 
 describe('domain/validation: is a day of events fit to train on', () => {
   it('takes a clean day, and says when there is no history to compare the volume with', () => {
