@@ -3,6 +3,7 @@ import { ApplicationFailure, type Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createValidateData, validationReportKey } from '../../../activities/validate-data';
 import { batchSettings } from '../../../activities/settings';
+import type { ValidationSummary } from '../../../activities/types';
 import { bronzeDatePrefix } from '../../../domain/bronze';
 import { CATALOG_MOVIES_KEY } from '../../../domain/catalog';
 import type { ModelServer, ReplicaRegistry } from '../../../domain/ports';
@@ -86,7 +87,7 @@ describe('activities/validate-data: repeated event ids', () => {
     const lines = [event('a', 1, 1), event('a', 1, 1), event('a', 2, 1), event('a', 1, 2), event('b', 1, 3), event('b', 1, 3), event('c', 3, 3)];
     await store.put(`${bronzeDatePrefix(settings.bronzePrefix, date)}p0.jsonl`, `${lines.join('\n')}\n`);
     const validateData = createValidateData({ store, settings, features: unused as never, replicas: unused as ReplicaRegistry, modelServerAt: () => unused as ModelServer });
-    const summary = await new MockActivityEnvironment(undefined, { logger: silent }).run(validateData, { run_date: date });
+    const summary = await new MockActivityEnvironment(undefined, { logger: silent }).run<[{ run_date: string }], ValidationSummary, typeof validateData>(validateData, { run_date: date });
     assert.equal(summary.duplicate_event_ids, 2, 'the exact repeats of a and b');
     assert.equal(summary.conflicting_event_ids, 2, 'a for another user, a for another movie');
     const report = JSON.parse(new TextDecoder().decode(await store.get(validationReportKey(date)))) as { warnings: string[] };
