@@ -1,7 +1,8 @@
 /**
  * The Koa application, built from its dependencies so that tests, benchmarks and the entry point wire it
  * the same way. Middleware order: request context (id + logger), request metrics (sees the final
- * status), problem+json errors, body parsing, then one router per resource.
+ * status), problem+json errors, body parsing, 405 for a method a path does not list, then one router
+ * per resource.
  *
  * Without `serving` the app is ingest-only (events, health, metrics, OpenAPI): the ingest tests and the
  * ingest benchmark run it that way.
@@ -13,7 +14,7 @@ import { Registry } from 'prom-client';
 import type { EventPublisher } from '../domain/event-publisher';
 import type { RequestState } from './context';
 import { createApiMetrics, requestMetrics } from './metrics';
-import { jsonBodies, problemErrors, requestContext } from './middleware';
+import { jsonBodies, methodNotAllowed, problemErrors, requestContext } from './middleware';
 import { eventsRouter } from './routes/events';
 import { healthRouter } from './routes/health';
 import { metricsRouter } from './routes/metrics';
@@ -42,11 +43,6 @@ export interface AppDeps {
 
 const routersByApp = new WeakMap<Koa<RequestState>, Router<RequestState>[]>();
 
-/** Methods no route implements get 405 like the others, not the router's default 501. */
-function methodNotAllowed(): Error {
-  return Object.assign(new Error('Method Not Allowed'), { status: 405, expose: true });
-}
-
 export function createApp(deps: AppDeps): Koa<RequestState> {
   const registry = deps.metricsRegistry ?? new Registry();
   const metrics = createApiMetrics(registry, deps.serving?.models);
@@ -55,6 +51,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   app.use(requestMetrics(metrics));
   app.use(problemErrors());
   app.use(jsonBodies(deps.config.bodyLimit));
+  app.use(methodNotAllowed());
   const { serving } = deps;
   const routers = [
     healthRouter({
@@ -64,9 +61,9 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     eventsRouter({ publisher: deps.publisher, maxBatchEvents: deps.config.maxBatchEvents, retryAfterSeconds: deps.config.retryAfterSeconds }),
     ...(serving ? [recommendationsRouter(serving, metrics), moviesRouter(serving), usersRouter(serving), modelsRouter(serving, metrics)] : []),
     metricsRouter(registry),
-    openApiRouter(),
+    openApiRouter({ serving: serving !== undefined, maxBatchEvents: deps.config.maxBatchEvents, bodyLimit: deps.config.bodyLimit }),
   ];
-  for (const router of routers) app.use(router.routes()).use(router.allowedMethods({ throw: true, notImplemented: methodNotAllowed }));
+  for (const router of routers) app.use(router.routes());
   routersByApp.set(app, routers);
   return app;
 }

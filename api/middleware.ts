@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
+import type { RouterContext } from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { RequestState } from './context';
@@ -84,5 +85,27 @@ export function jsonBodies(limit: string): Middleware<RequestState> {
       if (parsed || e.status !== undefined || e.statusCode !== undefined) throw err;
       throw new ProblemError(400, 'Malformed body', 'the request body could not be decoded (check its Content-Encoding)');
     }
+  };
+}
+
+/**
+ * A path that some route serves, asked with a method none of its routes has: 405 with the `Allow` header
+ * RFC 9110 requires (and OPTIONS: 204 with it). It sits before the routers and looks after them, when
+ * `ctx.matched` holds the layers of every router whose path matched, whatever their method. A path no
+ * route serves stays a 404, whatever the method.
+ */
+export function methodNotAllowed(): Middleware<RequestState> {
+  return async (ctx, next) => {
+    await next();
+    if (ctx.status !== 404 || ctx.body !== undefined) return;
+    const routeMethods = ((ctx as unknown as RouterContext).matched ?? []).flatMap((layer) => layer.methods);
+    if (routeMethods.length === 0) return;
+    const allow = [...new Set([...routeMethods, 'OPTIONS'])].join(', ');
+    if (ctx.method === 'OPTIONS') {
+      ctx.status = 204;
+      ctx.set('Allow', allow);
+      return;
+    }
+    throw new ProblemError(405, 'Method Not Allowed', `${ctx.method} is not a method of ${ctx.path}; use ${allow}`, {}, { Allow: allow });
   };
 }

@@ -1,28 +1,36 @@
 /**
  * Path and query parameters: one zod schema per route gives the checks, the TypeScript type and the
- * OpenAPI parameter list. Parameters arrive as strings; the schemas accept canonical decimal text only
- * (no `0x10`, `1e3`, spaces or empty values), so that a number's spelling cannot slip past a check.
+ * OpenAPI parameter list. Parameters arrive as strings, and only the spellings an OpenAPI client writes
+ * for an `integer` or a `number` are read as one: integers in decimal digits with no sign or leading
+ * zero, and at most a zero fraction (`42`, `42.0`: JSON Schema counts 42.0 as an integer), numbers as
+ * JSON writes them (`0.25`, `2.5e-1`). Anything else (`0x10`, `1e1` for an integer, spaces, an empty
+ * value) stays a string and fails the number check, so that a spelling cannot slip past a bound; and
+ * the JSON Schema of each parameter (zod renders the number the preprocess leads to) is exactly what
+ * passes.
  */
 import { z } from 'zod';
 import { MAX_ID } from '../domain/ids';
 import { ProblemError } from './problems';
 
+const INTEGER_TEXT = /^(0|[1-9][0-9]*)(\.0+)?$/;
+const NUMBER_TEXT = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+
+/**
+ * A number parameter read from its spelling. A preprocess runs on a missing key too, so zod-openapi would
+ * call the parameter optional; it is required unless wrapped in `.optional()` (whose own metadata wins).
+ */
+function numberParam<T extends z.ZodNumber>(spelling: RegExp, schema: T) {
+  return z.preprocess((value) => (typeof value === 'string' && spelling.test(value) ? Number(value) : value), schema).meta({ param: { required: true } });
+}
+
 export function integerParam(min: number, max: number) {
   const message = `must be an integer from ${min} to ${max}`;
-  return z
-    .string({ error: message })
-    .regex(/^\d{1,10}$/, message)
-    .transform(Number)
-    .pipe(z.number().int().min(min, message).max(max, message));
+  return numberParam(INTEGER_TEXT, z.number({ error: message }).int(message).min(min, message).max(max, message));
 }
 
 export function decimalParam(min: number, max: number) {
   const message = `must be a number from ${min} to ${max}`;
-  return z
-    .string({ error: message })
-    .regex(/^\d{1,3}(\.\d{1,6})?$/, message)
-    .transform(Number)
-    .pipe(z.number().min(min, message).max(max, message));
+  return numberParam(NUMBER_TEXT, z.number({ error: message }).min(min, message).max(max, message));
 }
 
 /** Ids of users and movies: positive 32-bit integers (what the model's matrix holds). */

@@ -7,7 +7,8 @@
  */
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
-import { parseEvent, type FieldProblem, type RatingEvent } from '../../domain/events';
+import { z } from 'zod';
+import { incomingEventSchema, parseEvent, type FieldProblem, type RatingEvent } from '../../domain/events';
 import { PublishError, type EventPublisher, type PublishAck } from '../../domain/event-publisher';
 import type { RequestState } from '../context';
 import { ProblemError } from '../problems';
@@ -17,6 +18,20 @@ export interface EventsRouteOptions {
   maxBatchEvents: number;
   retryAfterSeconds: number;
 }
+
+/** The body of POST /events, named for the OpenAPI document's components; `parseEvent` checks it. */
+export const eventBody = incomingEventSchema.meta({ id: 'Event' });
+
+/**
+ * The batch body as the OpenAPI document states it. The handler checks the same in steps (an array,
+ * its length, then each event with `parseEvent`) so that a 400 names every bad event by its index.
+ */
+export function eventBatchBody(maxBatchEvents: number) {
+  return z.array(eventBody).min(1).max(maxBatchEvents);
+}
+
+export const eventAcceptedAnswer = z.object({ event_id: z.string() }).meta({ id: 'EventAccepted' });
+export const batchAcceptedAnswer = z.object({ accepted: z.number().int().min(1), event_ids: z.array(z.string()) }).meta({ id: 'BatchAccepted' });
 
 type Ctx = ParameterizedContext<RequestState>;
 
@@ -55,7 +70,7 @@ export function eventsRouter(options: EventsRouteOptions): Router<RequestState> 
     if (!parsed.ok) throw invalid('the event has invalid fields; nothing was published', parsed.problems);
     const [ack] = await publishOrUnavailable(ctx, options, [parsed.event]);
     ctx.status = 202;
-    ctx.body = { event_id: ack?.event_id ?? parsed.event.event_id };
+    ctx.body = { event_id: ack?.event_id ?? parsed.event.event_id } satisfies z.output<typeof eventAcceptedAnswer>;
   });
 
   router.post('/events/batch', async (ctx) => {
@@ -77,7 +92,7 @@ export function eventsRouter(options: EventsRouteOptions): Router<RequestState> 
     }
     const acks = await publishOrUnavailable(ctx, options, events);
     ctx.status = 202;
-    ctx.body = { accepted: acks.length, event_ids: acks.map((a) => a.event_id) };
+    ctx.body = { accepted: acks.length, event_ids: acks.map((a) => a.event_id) } satisfies z.output<typeof batchAcceptedAnswer>;
   });
 
   return router;

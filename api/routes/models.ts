@@ -18,9 +18,27 @@ import { invalidParameters, parameterProblems } from '../params';
 import { ProblemError } from '../problems';
 import { requireModel, type ServingDeps } from '../serving';
 
-export const reloadBody = z.strictObject({
-  version: z.string({ error: 'must be a string' }).regex(MODEL_VERSION_PATTERN, 'must be 1-128 characters of letters, digits, . _ - (starting with a letter or digit)').optional(),
-});
+export const reloadBody = z
+  .strictObject({
+    version: z.string({ error: 'must be a string' }).regex(MODEL_VERSION_PATTERN, 'must be 1-128 characters of letters, digits, . _ - (starting with a letter or digit)').optional(),
+  })
+  .meta({ id: 'ReloadRequest' });
+
+export const servedModelAnswer = z.object({
+  version: z.string(),
+  created_at: z.string(),
+  metrics: z.record(z.string(), z.number()),
+  loaded_at: z.string(),
+  artifact: z.object({ sha256: z.string(), bytes: z.number().int() }),
+}).meta({ id: 'ModelInfo' });
+
+export const reloadAnswer = servedModelAnswer
+  .extend({
+    previous_version: z.string().nullable(),
+    changed: z.boolean().describe('false when the version was already served: nothing was loaded'),
+    load_ms: z.number().int(),
+  })
+  .meta({ id: 'ReloadResult' });
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
@@ -32,7 +50,7 @@ function tokenMatches(header: string, expected: Buffer): boolean {
   return match !== null && timingSafeEqual(digest(match[1]!), expected);
 }
 
-export function modelInfo(model: LoadedModel) {
+export function modelInfo(model: LoadedModel): z.output<typeof servedModelAnswer> {
   return {
     version: model.version,
     created_at: model.manifest.created_at,
@@ -74,7 +92,7 @@ export function modelsRouter(deps: Pick<ServingDeps, 'models' | 'reloadToken'>, 
       const result = await deps.models.reload(version);
       metrics.reloads.inc({ outcome: result.changed ? 'loaded' : 'unchanged' });
       log.info({ version: result.model.version, previous_version: result.previousVersion, changed: result.changed, load_ms: Math.round(result.loadMs) }, 'model reloaded');
-      ctx.body = { ...modelInfo(result.model), previous_version: result.previousVersion ?? null, changed: result.changed, load_ms: Math.round(result.loadMs) };
+      ctx.body = { ...modelInfo(result.model), previous_version: result.previousVersion ?? null, changed: result.changed, load_ms: Math.round(result.loadMs) } satisfies z.output<typeof reloadAnswer>;
     } catch (err) {
       const served = deps.models.current()?.version ?? null;
       const extra = { requested_version: version ?? null, served_version: served };

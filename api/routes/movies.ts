@@ -8,8 +8,15 @@ import { requireModel, type ServingDeps } from '../serving';
 
 export const similarMoviesParams = {
   path: z.strictObject({ movie_id: idParam }),
-  query: z.strictObject({ limit: integerParam(1, 100).optional() }),
+  query: z.strictObject({ limit: integerParam(1, 100).optional().describe('how many movies (default 10)') }),
 };
+
+export const similarMoviesAnswer = z.object({
+  movie_id: z.number().int(),
+  title: z.string().nullable(),
+  model_version: z.string(),
+  items: z.array(z.object({ movie_id: z.number().int(), title: z.string(), similarity: z.number() })),
+}).meta({ id: 'SimilarMovies' });
 
 export function moviesRouter(deps: Pick<ServingDeps, 'models'>): Router<RequestState> {
   const router = new Router<RequestState>();
@@ -26,7 +33,7 @@ export function moviesRouter(deps: Pick<ServingDeps, 'models'>): Router<RequestS
       title: model.recommender.movie(path.movie_id)?.title ?? null,
       model_version: model.version,
       items: similar.map((s) => ({ movie_id: s.movieId, title: s.title, similarity: s.similarity })),
-    };
+    } satisfies z.output<typeof similarMoviesAnswer>;
   });
   return router;
 }

@@ -27,22 +27,40 @@ export const recommendationsParams = {
   path: z.strictObject({ user_id: idParam }),
   query: z.strictObject({
     method: z.enum(methods, { error: `must be one of ${methods.join(', ')}` }).default('hybrid'),
-    limit: integerParam(1, 100).optional(),
-    quality_weight: decimalParam(0, 1).optional(),
+    limit: integerParam(1, 100).optional().describe(`how many movies (default ${DEFAULT_LIMIT})`),
+    quality_weight: decimalParam(0, 1).optional().describe('weight of the quality score against the recall score (default: the model’s)'),
   }),
 };
+
+export const recommendationsAnswer = z.object({
+  user_id: z.number().int(),
+  model_version: z.string(),
+  method: z.enum(methods),
+  path: z.enum(['personalised', 'content-from-few-ratings', 'popular']).describe('which path produced the list: CF/content recall, content from a few ratings, or the popular fallback'),
+  fresh: z
+    .object({
+      status: z.enum(['ok', 'unavailable']).describe('`unavailable`: the fresh-rating store did not answer in time; the list comes from the model alone'),
+      ratings: z.number().int().min(0).describe('ratings of this user accepted since the served model was trained (of movies it knows)'),
+      folded: z.boolean().describe('whether they were folded into the profile; false with ratings > 0: the model’s own list without those movies (recommender threads busy)'),
+      detail: z.string().optional(),
+    })
+    .describe('the ratings the served model does not contain yet; movies rated there are never recommended'),
+  items: z.array(
+    z.object({
+      movie_id: z.number().int(),
+      title: z.string(),
+      score: z.number().describe('recall_score·(1−quality_weight) + quality_score·quality_weight'),
+      recall_score: z.number().min(0).max(1),
+      quality_score: z.number().min(0).max(1),
+      reason: z.string(),
+    }),
+  ),
+}).meta({ id: 'RecommendationList' });
 
 type Query = z.output<typeof recommendationsParams.query>;
 
 /** How an answer was made: the `fresh` object of the response. */
-interface FreshUse {
-  status: 'ok' | 'unavailable';
-  /** Fresh ratings of movies the model knows. */
-  ratings: number;
-  /** Whether they were folded into the profile (else the answer only leaves their movies out). */
-  folded: boolean;
-  detail?: string;
-}
+type FreshUse = z.output<typeof recommendationsAnswer>['fresh'];
 
 export function recommendationsRouter(deps: Pick<ServingDeps, 'models' | 'fresh' | 'recommendationCacheBytes'>, metrics: ApiMetrics): Router<RequestState> {
   const router = new Router<RequestState>();
@@ -122,7 +140,7 @@ function countKnown(model: LoadedModel, ratings: { movieId: number }[]): number 
   return new Set(ratings.filter((r) => model.recommender.hasMovie(r.movieId)).map((r) => r.movieId)).size;
 }
 
-function toBody(model: LoadedModel, answer: Recommendations, fresh: FreshUse) {
+function toBody(model: LoadedModel, answer: Recommendations, fresh: FreshUse): z.output<typeof recommendationsAnswer> {
   return {
     user_id: answer.userId,
     model_version: model.version,

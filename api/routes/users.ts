@@ -8,6 +8,8 @@ import type { ServingDeps } from '../serving';
 
 export const userFeaturesParams = { path: z.strictObject({ user_id: idParam }) };
 
+export const userFeaturesAnswer = z.looseObject({ user_id: z.number().int() }).meta({ id: 'UserFeatures', description: 'the feature item as stored in DynamoDB (features, updated_at, run date)' });
+
 export function usersRouter(deps: Pick<ServingDeps, 'features'>): Router<RequestState> {
   const router = new Router<RequestState>();
   router.get('/users/:user_id/features', async (ctx) => {
