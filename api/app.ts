@@ -1,8 +1,8 @@
 /**
  * The Koa application, built from its dependencies so that tests, benchmarks and the entry point wire it
  * the same way. Middleware order: request context (id + logger), request metrics (sees the final
- * status), problem+json errors, body parsing, 405 for a method a path does not list, then one router
- * per resource.
+ * status), problem+json errors, client API keys and quotas, body parsing, 405 for a method a path does
+ * not list, then one router per resource.
  *
  * Without `serving` the app is ingest-only (events, health, metrics, OpenAPI): the ingest tests and the
  * ingest benchmark run it that way.
@@ -12,6 +12,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { EventPublisher } from '../domain/event-publisher';
+import { clientAuth, type ClientAuthOptions } from './client-auth';
 import type { RequestState } from './context';
 import { createApiMetrics, requestMetrics } from './metrics';
 import { jsonBodies, methodNotAllowed, problemErrors, requestContext } from './middleware';
@@ -31,6 +32,8 @@ export interface AppDeps {
   config: {
     /** Largest request body, e.g. `1mb` (larger gets 413). */
     bodyLimit: string;
+    /** Clients' API keys and their rate on the client routes; none: those routes are open (loopback only). */
+    clientAuth?: ClientAuthOptions;
     maxBatchEvents: number;
     /** Seconds a client should wait before retrying after a 503. */
     retryAfterSeconds: number;
@@ -47,9 +50,12 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
   const registry = deps.metricsRegistry ?? new Registry();
   const metrics = createApiMetrics(registry, deps.serving?.models);
   const app = new Koa<RequestState>();
+  const clientAuthOptions = deps.config.clientAuth ?? { keys: [], ratePerSecond: 1 };
   app.use(requestContext(deps.logger));
   app.use(requestMetrics(metrics));
   app.use(problemErrors());
+  // Before the body is parsed: an unauthenticated or over-quota request costs no parsing.
+  app.use(clientAuth(clientAuthOptions));
   app.use(jsonBodies(deps.config.bodyLimit));
   app.use(methodNotAllowed());
   const { serving } = deps;
@@ -61,7 +67,7 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
     eventsRouter({ publisher: deps.publisher, maxBatchEvents: deps.config.maxBatchEvents, retryAfterSeconds: deps.config.retryAfterSeconds }),
     ...(serving ? [recommendationsRouter(serving, metrics), moviesRouter(serving), usersRouter(serving), modelsRouter(serving, metrics)] : []),
     metricsRouter(registry),
-    openApiRouter({ serving: serving !== undefined, maxBatchEvents: deps.config.maxBatchEvents, bodyLimit: deps.config.bodyLimit }),
+    openApiRouter({ serving: serving !== undefined, maxBatchEvents: deps.config.maxBatchEvents, bodyLimit: deps.config.bodyLimit, apiKeys: clientAuthOptions.keys.length > 0 }),
   ];
   for (const router of routers) app.use(router.routes());
   routersByApp.set(app, routers);

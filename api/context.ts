@@ -4,4 +4,6 @@ import type { Logger } from 'pino';
 export interface RequestState {
   requestId: string;
   log: Logger;
+  /** The name of the API key the request came with, on the client routes when keys are configured. */
+  client?: string;
 }

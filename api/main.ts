@@ -61,7 +61,12 @@ collectDefaultMetrics({ register: metricsRegistry });
 const app = createApp({
   publisher,
   logger,
-  config: { bodyLimit: config.api.bodyLimit, maxBatchEvents: MAX_BATCH_EVENTS, retryAfterSeconds: RETRY_AFTER_SECONDS },
+  config: {
+    bodyLimit: config.api.bodyLimit,
+    maxBatchEvents: MAX_BATCH_EVENTS,
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    clientAuth: { keys: config.api.apiKeys, ratePerSecond: config.api.apiKeyRatePerSecond },
+  },
   serving: { models, features, fresh, reloadToken: config.api.reloadToken, recommendationCacheBytes: config.api.recommendationCacheBytes },
   metricsRegistry,
 });

@@ -22,6 +22,8 @@ export interface OpenApiOptions {
   maxBatchEvents: number;
   /** The body size limit, as configured (e.g. `1mb`). */
   bodyLimit: string;
+  /** Whether the client routes need an API key (`X-API-Key`), answering 401 without one and 429 over quota. */
+  apiKeys: boolean;
 }
 
 const retryAfter = z.object({ 'Retry-After': z.int().min(1).describe('seconds to wait before retrying') });
@@ -46,8 +48,24 @@ function problems(bodyLimit: string) {
   };
 }
 
+/** What the client routes add when they need an API key: the requirement, and its two refusals. */
+function clientSecurity(options: OpenApiOptions): { security?: { apiKey: [] }[]; responses: Record<string, ZodOpenApiResponseObject> } {
+  if (!options.apiKeys) return { responses: {} };
+  return {
+    security: [{ apiKey: [] }],
+    responses: {
+      '401': problem('ApiKeyRequired', 'No API key in `X-API-Key`, or not a valid one', z.object({ 'WWW-Authenticate': z.string() })),
+      '429': problem('TooManyRequests', 'The key is over its request rate; retry after `Retry-After` seconds', retryAfter),
+    },
+  };
+}
+
 function operationsOf(options: OpenApiOptions): ZodOpenApiPathsObject {
   const p = problems(options.bodyLimit);
+  const client = clientSecurity(options);
+  // A client route's operation: with an API key required, its security and its 401/429 answers.
+  const clientOperation = (summary: string, responses: Record<`${1 | 2 | 3 | 4 | 5}${string}`, ZodOpenApiResponseObject>, rest: Omit<ZodOpenApiOperationObject, 'summary' | 'responses'> = {}): ZodOpenApiOperationObject =>
+    operation(summary, { ...responses, ...client.responses }, { ...rest, ...(client.security ? { security: client.security } : {}) });
   const operation = (summary: string, responses: Record<`${1 | 2 | 3 | 4 | 5}${string}`, ZodOpenApiResponseObject>, rest: Omit<ZodOpenApiOperationObject, 'summary' | 'responses'> = {}): ZodOpenApiOperationObject => ({
     summary,
     ...rest,
@@ -59,10 +77,10 @@ function operationsOf(options: OpenApiOptions): ZodOpenApiPathsObject {
 
   const ingest: ZodOpenApiPathsObject = {
     '/events': {
-      post: operation('Publish one rating event (answers after the broker acknowledged it)', { '202': json('Acknowledged by the broker', eventAcceptedAnswer), ...ingestErrors }, jsonBody(eventBody, true, event)),
+      post: clientOperation('Publish one rating event (answers after the broker acknowledged it)', { '202': json('Acknowledged by the broker', eventAcceptedAnswer), ...ingestErrors }, jsonBody(eventBody, true, event)),
     },
     '/events/batch': {
-      post: operation(
+      post: clientOperation(
         `Publish 1 to ${options.maxBatchEvents} rating events (all or nothing)`,
         { '202': json('Every event acknowledged', batchAcceptedAnswer), ...ingestErrors },
         jsonBody(eventBatchBody(options.maxBatchEvents), true, [event, { ...event, movie_id: 181, rating: 3, timestamp: 1714564800 }]),
@@ -71,21 +89,21 @@ function operationsOf(options: OpenApiOptions): ZodOpenApiPathsObject {
   };
   const serving: ZodOpenApiPathsObject = {
     '/recommendations/{user_id}': {
-      get: operation(
+      get: clientOperation(
         'Top movies for a user (unknown users get the cold-start fallback)',
         { '200': json('Recommendations, best first', recommendationsAnswer), '400': p.badRequest, '503': p.noModel },
         { requestParams: recommendationsParams },
       ),
     },
     '/movies/{movie_id}/similar': {
-      get: operation(
+      get: clientOperation(
         'Movies most similar in content to a movie',
         { '200': json('Similar movies, most similar first', similarMoviesAnswer), '400': p.badRequest, '404': problem('UnknownMovie', 'The served model does not know this movie'), '503': p.noModel },
         { requestParams: similarMoviesParams },
       ),
     },
     '/users/{user_id}/features': {
-      get: operation(
+      get: clientOperation(
         'A user’s features from the feature store',
         { '200': json('The stored features', userFeaturesAnswer), '400': p.badRequest, '404': problem('UnknownUser', 'The feature store holds nothing for this user'), '503': p.unavailable },
         { requestParams: userFeaturesParams },
@@ -138,7 +156,10 @@ export function openApiDocument(options: OpenApiOptions) {
     },
     paths: operationsOf(options),
     components: {
-      securitySchemes: { reloadToken: { type: 'http', scheme: 'bearer', description: 'RELOAD_TOKEN' } },
+      securitySchemes: {
+        reloadToken: { type: 'http', scheme: 'bearer', description: 'RELOAD_TOKEN' },
+        ...(options.apiKeys ? { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'a client API key (API_KEYS holds its SHA-256)' } } : {}),
+      },
     },
   });
 }

@@ -32,6 +32,13 @@ const LOCAL_ONLY_SECRETS = {
   S3_SECRET_ACCESS_KEY: { value: 'movierec-local-only', howToSet: "that user's secret key" },
 } as const;
 
+/** A client's API key as configured: its name, the SHA-256 of the key, and its own rate limit if any. */
+export interface ApiKeyEntry {
+  name: string;
+  sha256: string;
+  ratePerSecond?: number;
+}
+
 /** Environment variables, their defaults and their checks. The README's table lists the same. */
 const envSchema = z.object({
   MOVIE_REC_LOCAL_DIR: text.default('.local'),
@@ -87,6 +94,19 @@ const envSchema = z.object({
   API_BODY_LIMIT: text.default('1mb'),
   API_URL: url.optional(),
   RELOAD_TOKEN: z.string().min(16, 'must be at least 16 characters').default(LOCAL_ONLY_SECRETS.RELOAD_TOKEN.value),
+  API_KEYS: z
+    .string()
+    .transform((text, ctx) => {
+      const entries = text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+      const keys = entries.map((entry) => /^([A-Za-z0-9._-]{1,64}):([0-9a-f]{64})(?::(\d{1,6}))?$/.exec(entry));
+      if (keys.some((match) => match === null) || new Set(keys.map((match) => match?.[1])).size !== keys.length) {
+        ctx.addIssue({ code: 'custom', message: 'expected a comma-separated list of name:sha256-hex[:requests-per-second] with distinct names (npm run api-key -- <name> makes one)' });
+        return z.NEVER;
+      }
+      return keys.map((match): ApiKeyEntry => ({ name: match![1]!, sha256: match![2]!, ...(match![3] === undefined ? {} : { ratePerSecond: Number(match![3]) }) }));
+    })
+    .optional(),
+  API_KEY_RATE_PER_S: positiveInt.default(100),
   API_RECOMMENDATION_CACHE_BYTES: nonNegativeInt.default(32 * 1024 * 1024),
   API_RECOMMENDER_THREADS: nonNegativeInt.optional(),
   API_REPLICA_ID: z.string().trim().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected 1-128 letters, digits, . _ : -').optional(),
@@ -198,6 +218,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       throw new ConfigError(defaults.map(([name, secret]) => `${name}: the local stack's default works only on 127.0.0.1, and ${exposure}; set ${name} to ${secret.howToSet}`));
     }
   }
+  if (!isLoopback(e.API_HOST) && (e.API_KEYS ?? []).length === 0) {
+    throw new ConfigError([`API_KEYS: required when the API listens beyond loopback (API_HOST=${e.API_HOST}), so that no client reaches it unauthenticated; make a key with \`npm run api-key -- <client name>\` and set API_KEYS to the entries it prints`]);
+  }
   if (e.KAFKA_MIN_INSYNC_REPLICAS > e.KAFKA_REPLICATION_FACTOR) {
     throw new ConfigError([`KAFKA_MIN_INSYNC_REPLICAS: must not exceed KAFKA_REPLICATION_FACTOR (${e.KAFKA_REPLICATION_FACTOR}), or no write could ever be acknowledged (got '${e.KAFKA_MIN_INSYNC_REPLICAS}')`]);
   }
@@ -269,6 +292,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       url: e.API_URL ?? `http://${e.API_HOST === '0.0.0.0' ? '127.0.0.1' : e.API_HOST}:${e.API_PORT}`,
       bodyLimit: e.API_BODY_LIMIT,
       reloadToken: e.RELOAD_TOKEN,
+      /** Clients' API keys on the client routes; none on a loopback-only API means those routes are open. */
+      apiKeys: e.API_KEYS ?? [],
+      /** Requests per second per API key and replica, unless the key sets its own. */
+      apiKeyRatePerSecond: e.API_KEY_RATE_PER_S,
       /** Bytes of recommendation answers cached per served model; 0 turns the cache off. */
       recommendationCacheBytes: e.API_RECOMMENDATION_CACHE_BYTES,
       /** The largest model artifact a replica loads (its bytes are held in memory). */

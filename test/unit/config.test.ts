@@ -91,9 +91,17 @@ describe('config', () => {
       }
     });
 
+    it('requires API keys when the API listens beyond loopback, and parses them', () => {
+      assert.throws(() => loadConfig({ API_HOST: '0.0.0.0', ...ownSecrets }), /API_KEYS: required when the API listens beyond loopback \(API_HOST=0\.0\.0\.0\)/);
+      const digest = 'a'.repeat(64);
+      const config = loadConfig({ API_HOST: '0.0.0.0', ...ownSecrets, API_KEYS: `web:${digest}, mobile:${'b'.repeat(64)}:20` });
+      assert.deepEqual(config.api.apiKeys, [{ name: 'web', sha256: digest }, { name: 'mobile', sha256: 'b'.repeat(64), ratePerSecond: 20 }]);
+      for (const bad of ['web', `web:${digest.slice(1)}`, `web:${digest},web:${digest}`]) assert.deepEqual(refused({ API_KEYS: bad }), ['API_KEYS'], bad);
+    });
+
     it("refuses a default value set explicitly, and takes the deployment's own", () => {
       assert.deepEqual(refused({ NODE_ENV: 'production', ...ownSecrets, RELOAD_TOKEN: 'movie-rec-local-reload-token' }), ['RELOAD_TOKEN']);
-      assert.deepEqual(refused({ NODE_ENV: 'production', API_HOST: '0.0.0.0', ...ownSecrets }), []);
+      assert.deepEqual(refused({ NODE_ENV: 'production', API_HOST: '0.0.0.0', API_KEYS: `web:${'c'.repeat(64)}`, ...ownSecrets }), []);
     });
   });
 });

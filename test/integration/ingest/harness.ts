@@ -53,7 +53,11 @@ export async function startApi(config: Config): Promise<RunningApi> {
     maxBatchMessages: config.kafka.batchMaxMessages,
     ackTimeoutMs: config.kafka.ackTimeoutMs,
   });
-  const app = createApp({ publisher, logger: silentLogger, config: { bodyLimit: config.api.bodyLimit, maxBatchEvents: 1000, retryAfterSeconds: 1 } });
+  const app = createApp({
+    publisher,
+    logger: silentLogger,
+    config: { bodyLimit: config.api.bodyLimit, maxBatchEvents: 1000, retryAfterSeconds: 1, clientAuth: { keys: config.api.apiKeys, ratePerSecond: config.api.apiKeyRatePerSecond } },
+  });
   const server = await listenOnLoopback(app);
   return {
     url: server.url,
