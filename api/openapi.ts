@@ -129,14 +129,17 @@ function operationsOf(options: OpenApiOptions): ZodOpenApiPathsObject {
       ),
     },
   };
+  const notReady = problem('NotReady', 'Not ready: `checks` lists what is missing; retry after `Retry-After` seconds', retryAfter);
   const operations: ZodOpenApiPathsObject = {
     '/healthz': { get: operation('Liveness: the process answers', { '200': json('Alive', liveAnswer) }) },
     '/readyz': {
-      get: operation(options.serving ? 'Readiness: broker connected and a model loaded' : 'Readiness: broker connected', {
+      get: operation(options.serving ? 'Readiness to take traffic: ingest ready (the answer says whether serving is too)' : 'Readiness to take traffic: ingest ready', {
         '200': json('Ready', readyAnswer),
-        '503': problem('NotReady', 'Not ready: `checks` lists what is missing; retry after `Retry-After` seconds', retryAfter),
+        '503': notReady,
       }),
     },
+    '/readyz/ingest': { get: operation('Ingest readiness: the broker producer is connected and not failing its sends', { '200': json('Ready', readyAnswer), '503': notReady }) },
+    ...(options.serving ? { '/readyz/serving': { get: operation('Serving readiness: a model is loaded', { '200': json('Ready', readyAnswer), '503': notReady }) } } : {}),
     '/metrics': { get: operation('Prometheus metrics', { '200': { description: 'Text exposition format', content: { 'text/plain': { schema: z.string() } } } }) },
     '/openapi.json': { get: operation('This document', { '200': json('OpenAPI 3.1 document', z.looseObject({ openapi: z.string() })) }) },
   };

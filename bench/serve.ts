@@ -269,7 +269,7 @@ export async function run(args: string[]): Promise<void> {
           if (port) {
             const url = `http://127.0.0.1:${port}`;
             await waitForHttp(`${url}/healthz`, proc, 120_000);
-            for (let waited = 0; (await fetch(`${url}/readyz`)).status !== 200; waited += 250) {
+            for (let waited = 0; (await fetch(`${url}/readyz/serving`)).status !== 200; waited += 250) {
               if (waited > 600_000) throw new Error(`${name} did not load the model; see ${proc.logFile}`);
               await sleep(250);
             }

@@ -34,11 +34,14 @@ describe('serving: every endpoint against a registry in MinIO and features in Dy
       }
     });
 
-    it('is live but not ready, and ingest still works', async () => {
+    it('is live and ready for ingest but not for serving, and ingest works', async () => {
       assert.equal((await call(`${api.url}/healthz`)).status, 200);
-      const ready = await call(`${api.url}/readyz`);
-      assert.equal(ready.status, 503);
-      assert.deepEqual(ready.json.checks, ['no recommendation model is loaded']);
+      assert.deepEqual((await call(`${api.url}/readyz`)).json, { status: 'ready', serving: 'no model loaded' }, 'a load balancer keeps sending it events');
+      assert.equal((await call(`${api.url}/readyz/ingest`)).status, 200);
+      const serving = await call(`${api.url}/readyz/serving`);
+      assert.equal(serving.status, 503);
+      assert.deepEqual(serving.json.checks, ['no recommendation model is loaded']);
+      assert.ok(Number(serving.headers.get('retry-after')) > 0);
       const posted = await call(`${api.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: 1, movie_id: 2, rating: 4, timestamp: 1_700_000_000 }) });
       assert.equal(posted.status, 202);
     });
@@ -163,7 +166,8 @@ describe('serving: every endpoint against a registry in MinIO and features in Dy
     });
 
     it('is ready, and /healthz answers', async () => {
-      assert.deepEqual((await call(`${api.url}/readyz`)).json, { status: 'ready' });
+      assert.deepEqual((await call(`${api.url}/readyz`)).json, { status: 'ready', serving: 'ready' });
+      assert.deepEqual((await call(`${api.url}/readyz/serving`)).json, { status: 'ready' });
       assert.deepEqual((await call(`${api.url}/healthz`)).json, { status: 'ok' });
     });
 

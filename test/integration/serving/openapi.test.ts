@@ -144,6 +144,8 @@ describe('serving: the OpenAPI document', () => {
       'POST /reload': '200 400 401 404 413 415 422 500 503',
       'GET /healthz': '200 500',
       'GET /readyz': '200 500 503',
+      'GET /readyz/ingest': '200 500 503',
+      'GET /readyz/serving': '200 500 503',
       'GET /metrics': '200 500',
       'GET /openapi.json': '200 500',
     });
