@@ -2,6 +2,7 @@ import { activityInfo, heartbeat } from '@temporalio/activity';
 import { extendWatermark, type BronzeWatermark } from '../domain/bronze';
 import { parseStoredEvent } from '../domain/events';
 import { eventIdentity } from '../domain/event-identity';
+import { endOfIngestionDate, orderingTime } from '../domain/event-time';
 import { HashedIdSet } from '../domain/hashed-id-set';
 import { RatingCollector } from '../recommender/ratings-table';
 import type { FeatureItem } from '../domain/ports';
@@ -69,6 +70,8 @@ export function createExtractFeatures(deps: ActivityDeps) {
           throwIfCancelled();
           objects++;
           extendWatermark(watermark, object.key);
+          // Per object only the ingestion date is known, so a timestamp is capped at that day's end (plus the skew).
+          const acceptedBy = endOfIngestionDate(date);
           for await (const line of store.lines(object.key)) {
             if (line.trim() === '') continue;
             let raw: unknown;
@@ -85,7 +88,7 @@ export function createExtractFeatures(deps: ActivityDeps) {
               duplicates++;
               continue;
             }
-            collector.add(event.user_id, event.movie_id, event.rating, Date.parse(event.timestamp) / 1000);
+            collector.add(event.user_id, event.movie_id, event.rating, orderingTime(Date.parse(event.timestamp), acceptedBy) / 1000);
           }
           progress = { phase: 'read', objects, events: eventsRead };
         }

@@ -4,6 +4,7 @@
  * exactly which ones a model's snapshot holds (its bronze offset watermark).
  */
 import { isCovered, type BronzeWatermark } from './bronze';
+import { orderingTime } from './event-time';
 import type { RatingEvent } from './events';
 
 export interface StoredFreshRating {
@@ -47,8 +48,8 @@ export function toStoredFreshRating(event: RatingEvent, at: KafkaPosition, ttlSe
 
 /**
  * The stored ratings a model with `watermark` does not contain, not expired at `nowMs`, one per event
- * id, oldest first by the event's time (then by offset): the order in which a later rating of the same
- * movie replaces an earlier one, as in the silver layer.
+ * id, oldest first by the event's time (capped at its acceptance plus the skew, `orderingTime`; then by
+ * offset): the order in which a later rating of the same movie replaces an earlier one, as in silver.
  */
 export function ratingsNewerThanModel(items: readonly StoredFreshRating[], watermark: BronzeWatermark | undefined, nowMs: number): StoredFreshRating[] {
   const byEvent = new Map<string, StoredFreshRating>();
@@ -57,5 +58,6 @@ export function ratingsNewerThanModel(items: readonly StoredFreshRating[], water
     if (isCovered(watermark, item.kafka_topic, item.kafka_partition, item.kafka_offset)) continue;
     byEvent.set(item.event_id, item);
   }
-  return [...byEvent.values()].sort((a, b) => Date.parse(a.rated_at) - Date.parse(b.rated_at) || a.kafka_offset - b.kafka_offset);
+  const at = (item: StoredFreshRating) => orderingTime(Date.parse(item.rated_at), item.accepted_at);
+  return [...byEvent.values()].sort((a, b) => at(a) - at(b) || a.kafka_offset - b.kafka_offset);
 }

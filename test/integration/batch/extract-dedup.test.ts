@@ -41,4 +41,21 @@ describe('batch extractFeatures: deduplication by event identity (real MinIO and
     const rows = Array.from(silver.userIds, (user, i) => `${user}:${silver.movieIds[i]}:${silver.ratings[i]}`).sort();
     assert.deepEqual(rows, ['7:1:4', '7:3:5', '8:2:2.5']);
   });
+
+  it('caps a timestamp in the future at the end of its ingestion date, so a later real rating still wins', async () => {
+    const date = '2024-03-05';
+    const prefix = bronzeDatePrefix(env.config.s3.bronzePrefix, date);
+    const future = event({ id: 'far-future', user: 9, movie: 1, rating: 1, at: '2099-01-01T00:00:00.000Z' });
+    await env.store.put(`${prefix}user-events-p0-a.jsonl`, `${future}\n`, 'application/x-ndjson');
+    const nextDay = bronzeDatePrefix(env.config.s3.bronzePrefix, '2024-03-07');
+    const real = event({ id: 'real', user: 9, movie: 1, rating: 5, at: '2024-03-07T09:00:00.000Z' });
+    await env.store.put(`${nextDay}user-events-p0-b.jsonl`, `${real}\n`, 'application/x-ndjson');
+
+    const extract = createExtractFeatures(activityDeps(env));
+    const summary = await new MockActivityEnvironment().run<[{ run_date: string }], ExtractSummary, typeof extract>(extract, { run_date: '2024-03-07' });
+    const silver = await readSilverRatings(env.store, summary.ratings_prefix);
+    const row = Array.from(silver.userIds).findIndex((user, i) => user === 9 && silver.movieIds[i] === 1);
+    assert.equal(silver.ratings[row], 5, 'the real rating of two days later replaced the one dated 2099');
+    assert.ok(silver.timestamps[row]! < Date.parse('2024-03-08T00:00:00Z') / 1000);
+  });
 });

@@ -3,6 +3,7 @@ import { FreshRatingsReader } from '../../../api/fresh-ratings';
 import type { ConsumedMessage } from '../../../consumer/bronze-sink';
 import { freshRatingsOf } from '../../../consumer/fresh-writer';
 import { bronzeObjectKey, extendWatermark, isCovered, parseBronzeObjectKey, type BronzeWatermark } from '../../../domain/bronze';
+import { MAX_FUTURE_SKEW_MS, orderingTime } from '../../../domain/event-time';
 import { ratingsNewerThanModel, type StoredFreshRating } from '../../../domain/fresh-ratings';
 import type { FreshRatingStore } from '../../../domain/ports';
 
@@ -78,6 +79,14 @@ describe('fresh ratings: what a request counts', () => {
     const later = stored(20, { movie_id: 5, rating: 1, rated_at: '2026-11-30T12:00:00.000Z' });
     const earlier = stored(21, { movie_id: 5, rating: 5, rated_at: '2026-11-30T10:00:00.000Z' });
     assert.deepEqual(ratingsNewerThanModel([later, earlier], undefined, acceptedAt).map((r) => r.rating), [5, 1]);
+  });
+
+  it('counts a rating dated in the future as of its acceptance plus the skew, so a later one still replaces it', () => {
+    const future = stored(30, { movie_id: 6, rating: 1, rated_at: '2099-01-01T00:00:00.000Z', accepted_at: acceptedAt });
+    const halfHourLater = acceptedAt + 30 * 60_000;
+    const real = stored(31, { movie_id: 6, rating: 4, rated_at: new Date(halfHourLater).toISOString(), accepted_at: halfHourLater });
+    assert.deepEqual(ratingsNewerThanModel([real, future], undefined, halfHourLater).map((r) => r.rating), [1, 4]);
+    assert.equal(orderingTime(Date.parse('2099-01-01T00:00:00.000Z'), acceptedAt), acceptedAt + MAX_FUTURE_SKEW_MS);
   });
 });
 
