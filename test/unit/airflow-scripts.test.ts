@@ -14,7 +14,9 @@ describe('airflow scripts', () => {
   });
 
   it('gives Airflow processes the project home, DAG folder and a temporal_default connection', () => {
-    const config = loadConfig({ AIRFLOW_HOME: 'tmp/af', TEMPORAL_ADDRESS: 'temporal:7300', TEMPORAL_NAMESPACE: 'batch' });
+    // A Temporal server beyond loopback: the local-only secrets do not apply there.
+    const secrets = { RELOAD_TOKEN: 'a-deployment-reload-token', S3_ACCESS_KEY_ID: 'deploy-key', S3_SECRET_ACCESS_KEY: 'deploy-secret-key' };
+    const config = loadConfig({ AIRFLOW_HOME: 'tmp/af', TEMPORAL_ADDRESS: 'temporal:7300', TEMPORAL_NAMESPACE: 'batch', ...secrets });
     const env = airflowEnv(config, { PATH: '/usr/bin', PYTHONPATH: 'extra' });
     assert.equal(env.AIRFLOW_HOME, path.join(projectRoot, 'tmp', 'af'));
     assert.equal(env.AIRFLOW__CORE__DAGS_FOLDER, config.airflow.dagsFolder);
