@@ -19,7 +19,7 @@ import { DynamoReplicaRegistry } from '../adapters/dynamodb/replicas';
 import { createKafkaBatchSender } from '../adapters/kafka/batch-sender';
 import { createKafka } from '../adapters/kafka/client';
 import { CoalescingPublisher } from '../adapters/kafka/coalescing-producer';
-import { platformTopics, TopicDurabilityError, verifyTopicDurability } from '../adapters/kafka/topics';
+import { exitIfTopicsLessDurable } from '../adapters/kafka/topics';
 import { createS3Client } from '../adapters/s3/client';
 import { S3ObjectStore } from '../adapters/s3/object-store';
 import { createApp } from './app';
@@ -98,16 +98,7 @@ server.listen(config.api.port, config.api.host, () => {
 });
 void sender.start().then(async () => {
   logger.info('Kafka producer connected');
-  try {
-    await verifyTopicDurability(kafka, platformTopics(config.kafka));
-  } catch (err) {
-    // Acknowledging events on a topic less durable than configured would promise what the broker does not keep.
-    if (err instanceof TopicDurabilityError) {
-      logger.fatal(err.message);
-      process.exit(2);
-    }
-    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not check the durability of the Kafka topics');
-  }
+  await exitIfTopicsLessDurable(kafka, config.kafka, logger);
 });
 watcher.start();
 

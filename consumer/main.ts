@@ -9,7 +9,7 @@ import { loadConfigOrExit } from '../config';
 import { createDocumentClient, createDynamoClient } from '../adapters/dynamodb/client';
 import { DynamoFreshRatingStore } from '../adapters/dynamodb/fresh-ratings';
 import { createKafka } from '../adapters/kafka/client';
-import { platformTopics, TopicDurabilityError, verifyTopicDurability } from '../adapters/kafka/topics';
+import { exitIfTopicsLessDurable } from '../adapters/kafka/topics';
 import { createS3Client } from '../adapters/s3/client';
 import { S3ObjectStore } from '../adapters/s3/object-store';
 import { startBronzeConsumer } from './bronze-consumer';
@@ -26,16 +26,7 @@ const s3 = createS3Client(config.s3);
 const dynamo = createDynamoClient(config.dynamodb);
 const kafka = createKafka(config.kafka, 'consumer');
 
-try {
-  await verifyTopicDurability(kafka, platformTopics(config.kafka));
-} catch (err) {
-  // Consuming from, and dead-lettering to, topics less durable than configured would hide the gap until data is lost.
-  if (err instanceof TopicDurabilityError) {
-    logger.fatal(err.message);
-    process.exit(2);
-  }
-  logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not check the durability of the Kafka topics');
-}
+await exitIfTopicsLessDurable(kafka, config.kafka, logger);
 
 const bronze = await startBronzeConsumer({
   kafka,

@@ -110,3 +110,21 @@ export async function verifyTopicDurability(kafka: Kafka, topics: TopicSpec[]): 
     await admin.disconnect();
   }
 }
+
+/**
+ * For entry points: checks the platform's topics at start and exits (code 2) when one is less durable
+ * than configured — a process acknowledging or consuming events there would promise what the broker
+ * does not keep. A check that cannot run (the broker not reachable yet) is only logged: the process's
+ * own retries deal with the broker.
+ */
+export async function exitIfTopicsLessDurable(kafka: Kafka, config: Config['kafka'], logger: { fatal(message: string): void; warn(fields: object, message: string): void }): Promise<void> {
+  try {
+    await verifyTopicDurability(kafka, platformTopics(config));
+  } catch (err) {
+    if (err instanceof TopicDurabilityError) {
+      logger.fatal(err.message);
+      process.exit(2);
+    }
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not check the durability of the Kafka topics');
+  }
+}

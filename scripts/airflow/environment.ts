@@ -2,41 +2,29 @@
  * The project's local Airflow: where its virtualenv lives, whether it matches the committed lock,
  * and the environment every `airflow` or `pytest` process of the project runs with.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config';
+import { venvBin as lockedVenvBin, venvIsCurrent as lockedVenvIsCurrent, type LockedVenv } from '../python-venv';
 
-/** Written into the virtualenv after a successful install; a different lock hash means "stale". */
-export interface VenvStamp {
-  lockSha256: string;
-  python: string;
-  installedAt: string;
+/** The Airflow virtualenv (Airflow, temporalio, pytest) as built from `dags/requirements-lock.txt`. */
+export function airflowVenv(config: Config): LockedVenv {
+  return {
+    name: 'Airflow',
+    venvDir: config.airflow.venvDir,
+    lockFile: config.airflow.lockFile,
+    python: config.airflow.python,
+    // Airflow 3.0.6 supports Python up to 3.12; MWAA runs 3.12.
+    supportedPython: { pattern: /^3\.(11|12)\./, description: '3.11 or 3.12 (set AIRFLOW_PYTHON)' },
+  };
 }
 
 export function venvBin(config: Config, program: string): string {
-  return path.join(config.airflow.venvDir, 'bin', program);
-}
-
-export function stampFile(config: Config): string {
-  return path.join(config.airflow.venvDir, '.movie-rec-lock.json');
-}
-
-export function lockSha256(config: Config): string {
-  return createHash('sha256').update(readFileSync(config.airflow.lockFile)).digest('hex');
-}
-
-export function readStamp(config: Config): VenvStamp | undefined {
-  try {
-    return JSON.parse(readFileSync(stampFile(config), 'utf8')) as VenvStamp;
-  } catch {
-    return undefined;
-  }
+  return lockedVenvBin(airflowVenv(config), program);
 }
 
 /** True when the virtualenv exists and was installed from the lock as it is now. */
 export function venvIsCurrent(config: Config): boolean {
-  return existsSync(venvBin(config, 'python')) && readStamp(config)?.lockSha256 === lockSha256(config);
+  return lockedVenvIsCurrent(airflowVenv(config));
 }
 
 /**
