@@ -30,6 +30,7 @@ import { waitForConsumerCaughtUp } from './platform/consumer-lag';
 import { startPlatformProcess, waitForHttp, type PlatformProcess } from './platform/processes';
 import { replayRatings } from './platform/replay';
 import { servicesUp, stopServices } from './services/manager';
+import { localS3Env } from './services/s3-identities';
 
 const SAMPLE_USERS = [1, 42, 314];
 const METHODS = ['user-based', 'item-based', 'hybrid'] as const;
@@ -104,9 +105,14 @@ async function main(): Promise<void> {
 
   try {
     const logDir = path.join(config.localDir, 'logs');
-    const env = { ...process.env };
-    for (const [name, entry] of [['api', 'api/main.ts'], ['consumer', 'consumer/main.ts'], ['worker', 'worker/main.ts']] as const) {
-      processes.push(startPlatformProcess({ name, entry, cwd: config.projectRoot, env, logDir }));
+    // Least privilege: the API and the consumer use MinIO users of their own; the worker runs the batch as root.
+    const starts = [
+      ['api', 'api/main.ts', localS3Env(config, 'api')],
+      ['consumer', 'consumer/main.ts', localS3Env(config, 'consumer')],
+      ['worker', 'worker/main.ts', {}],
+    ] as const;
+    for (const [name, entry, credentials] of starts) {
+      processes.push(startPlatformProcess({ name, entry, cwd: config.projectRoot, env: { ...process.env, ...credentials }, logDir }));
     }
     await waitForHttp(`${config.api.url}/healthz`, processes[0]!);
     console.log(`api, consumer and worker started (logs in ${path.relative(config.projectRoot, logDir)}/)`);

@@ -84,6 +84,14 @@ export async function installServices(config: Config, log: Log = console.log, op
       },
     },
     {
+      name: `mc ${pins.mc.version}`,
+      present: () => existsSync(layout.mcBin),
+      install: async () => {
+        log(`    go: ${requireGo()}; about a minute after MinIO's build`);
+        await goInstall(log, `mc ${pins.mc.version}`, layout.mcBin, `${pins.mc.module}@${pins.mc.version}`, undefined, logDir);
+      },
+    },
+    {
       name: `kafka ${pins.kafka.version}`,
       present: () => existsSync(path.join(layout.kafkaLibs, '.complete')),
       install: async () => {

@@ -14,6 +14,7 @@ export function servicesLayout(config: Config) {
   return {
     temporalBin: path.join(cache, `temporal-${pins.temporal.version}`, 'temporal'),
     minioBin: path.join(cache, `minio-${pins.minio.version}`, 'minio'),
+    mcBin: path.join(cache, `mc-${pins.mc.version}`, 'mc'),
     kafkaLibs: path.join(cache, `kafka-${pins.kafka.version}`, 'libs'),
     dataDir: (service: string) => path.join(local, 'data', service),
     logFile: (service: string) => path.join(local, 'logs', `${service}.log`),

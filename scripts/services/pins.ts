@@ -10,6 +10,11 @@ export const pins = {
     module: 'github.com/minio/minio',
     version: 'v0.0.0-20260212201848-7aac2a2c5b7c',
   },
+  mc: {
+    // MinIO's client, for the admin calls that give the platform's processes users of their own.
+    module: 'github.com/minio/mc',
+    version: 'v0.0.0-20250313080218-cf909e1063a9',
+  },
   kafka: {
     version: '3.9.1',
   },

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Config } from '../../config';
 import { dynamoDbLocalDir, type ServicesLayout } from './layout';
 import { checkTemporal, provisionDynamoDb, provisionKafka, provisionS3, provisionTemporal } from './provision';
+import { ensureLocalS3Identities } from './s3-identities';
 
 export interface Launch {
   command: string;
@@ -152,6 +153,7 @@ function minio(config: Config, layout: ServicesLayout): ServiceDefinition {
       const health = await fetch(`http://127.0.0.1:${config.s3.port}/minio/health/ready`, { signal: AbortSignal.timeout(2000) });
       if (health.status !== 200) throw new Error(`MinIO health answered ${health.status}`);
       await provisionS3(config);
+      await ensureLocalS3Identities(config, layout.mcBin);
     },
   };
 }
