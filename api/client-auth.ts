@@ -14,7 +14,7 @@ import type { ApiKeyEntry } from '../config';
 import type { RequestState } from './context';
 import { ProblemError } from './problems';
 
-export const API_KEY_HEADER = 'x-api-key';
+const API_KEY_HEADER = 'x-api-key';
 const CLIENT_ROUTES = /^\/(events|recommendations|movies|users)(\/|$)/;
 const CHALLENGE = { 'WWW-Authenticate': 'ApiKey header="X-API-Key"' };
 
@@ -23,8 +23,6 @@ export interface ClientAuthOptions {
   /** Requests per second per key on this replica, for keys without a rate of their own. */
   ratePerSecond: number;
 }
-
-export const isClientRoute = (path: string) => CLIENT_ROUTES.test(path);
 
 export function clientAuth(options: ClientAuthOptions): Middleware<RequestState> {
   if (options.keys.length === 0) {
@@ -37,7 +35,7 @@ export function clientAuth(options: ClientAuthOptions): Middleware<RequestState>
     return { name: key.name, digest: Buffer.from(key.sha256, 'hex'), rate, limiter: new RateLimiterMemory({ keyPrefix: key.name, points: rate, duration: 1 }) };
   });
   return async (ctx, next) => {
-    if (!isClientRoute(ctx.path)) {
+    if (!CLIENT_ROUTES.test(ctx.path)) {
       await next();
       return;
     }

@@ -8,7 +8,7 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { defaultDeadLetterPrefix, type Config } from '../config';
 import { createKafkaBatchSender } from '../adapters/kafka/batch-sender';
-import { trackLiveness, type ConsumerLiveness } from './liveness';
+import { DEFAULT_STALL_MS, trackLiveness, type ConsumerLiveness } from './liveness';
 import { writeOnce } from './write-once';
 import { sinkBatch, type BronzeSinkDeps, type ConsumedMessage, type SinkResult } from './bronze-sink';
 
@@ -36,7 +36,6 @@ export interface BronzeConsumerOptions {
   stallMs?: number;
 }
 
-export const DEFAULT_STALL_MS = 120_000;
 
 export interface RunningConsumer {
   /** Whether its consumer loop is alive (for the liveness endpoint). */

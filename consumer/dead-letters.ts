@@ -4,11 +4,12 @@
  * too large for any batch (an original near the topic's limit grows by a third in base64) is stored as
  * an S3 object instead, and the topic gets a small pointer record naming it. The object is written
  * before its pointer is sent, and both before the caller commits the offsets, so at-least-once holds;
- * its key is a function of (topic, partition, offset), so a redelivered message overwrites the same
- * object with the same bytes.
+ * its key is a function of (topic, partition, offset), so a redelivered message lands on the same key
+ * with the same bytes (objects are written once: consumer/write-once.ts).
  */
 import { createHash } from 'node:crypto';
 import type { OutgoingMessage } from '../adapters/kafka/batch-sender';
+import { padOffset } from '../domain/bronze';
 import type { FieldProblem } from '../domain/events';
 import { fitsInRecordBatch, splitIntoRecordBatches } from './record-batch-size';
 
@@ -50,8 +51,7 @@ export type PutObject = (key: string, body: Buffer, contentType: string) => Prom
 
 /** `<prefix>/<topic>-p<partition>-<offset, 20 digits>.json`: one object per message, named by where it was read. */
 export function deadLetterObjectKey(prefix: string, topic: string, partition: number, offset: string): string {
-  if (!/^\d+$/.test(offset)) throw new Error(`not a Kafka offset: '${offset}'`);
-  return `${prefix}/${topic}-p${partition}-${offset.padStart(20, '0')}.json`;
+  return `${prefix}/${topic}-p${partition}-${padOffset(offset)}.json`;
 }
 
 /** Keyed like the original, so one user's letters share a partition; by position when it had no key. */

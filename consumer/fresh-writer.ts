@@ -14,8 +14,8 @@ import { isCovered, type BronzeWatermark } from '../domain/bronze';
 import { toStoredFreshRating, type StoredFreshRating } from '../domain/fresh-ratings';
 import type { FreshRatingStore } from '../domain/ports';
 import { checkMessage, type ConsumedMessage } from './bronze-sink';
-import { DEFAULT_STALL_MS, type RunningConsumer } from './bronze-consumer';
-import { trackLiveness } from './liveness';
+import type { RunningConsumer } from './bronze-consumer';
+import { DEFAULT_STALL_MS, trackLiveness } from './liveness';
 
 const SESSION_TIMEOUT_MS = 10_000;
 const MAX_BYTES_PER_PARTITION = 1024 * 1024;

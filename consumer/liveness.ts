@@ -5,6 +5,9 @@
  */
 import type { Consumer } from 'kafkajs';
 
+/** How long a loop may go without a fetch or heartbeat, unless the configuration says otherwise. */
+export const DEFAULT_STALL_MS = 120_000;
+
 export interface LivenessReport {
   consumer: string;
   alive: boolean;

@@ -15,10 +15,11 @@ export interface BronzeObjectId {
   ingestedAt: Date;
 }
 
-const pad = (offset: string) => {
+/** A Kafka offset zero-padded to 20 digits, so that keys named by offsets sort in offset order. */
+export function padOffset(offset: string): string {
   if (!/^\d+$/.test(offset)) throw new Error(`not a Kafka offset: '${offset}'`);
   return offset.padStart(20, '0');
-};
+}
 
 /** `dt=YYYY-MM-DD` of an instant, in UTC. */
 export function ingestionDate(at: Date): string {
@@ -30,7 +31,7 @@ export function bronzeDatePrefix(prefix: string, date: string): string {
 }
 
 export function bronzeObjectKey(id: BronzeObjectId): string {
-  return `${bronzeDatePrefix(id.prefix, ingestionDate(id.ingestedAt))}${id.topic}-p${id.partition}-${pad(id.firstOffset)}-${pad(id.lastOffset)}.jsonl`;
+  return `${bronzeDatePrefix(id.prefix, ingestionDate(id.ingestedAt))}${id.topic}-p${id.partition}-${padOffset(id.firstOffset)}-${padOffset(id.lastOffset)}.jsonl`;
 }
 
 /**

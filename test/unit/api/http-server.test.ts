@@ -22,6 +22,17 @@ function connect(port: number) {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends `start`, then `chunk` every 100 ms, until the server closes the connection; how long that took (Infinity: not within 5 s). */
+async function trickleUntilClosed(port: number, start: string, chunk: string) {
+  const client = connect(port);
+  await client.connected;
+  client.socket.write(start);
+  const trickle = setInterval(() => client.socket.write(chunk), 100);
+  const closedAfter = await Promise.race([client.closed, sleep(5_000).then(() => Infinity)]);
+  clearInterval(trickle);
+  return { closedAfter, received: client.received() };
+}
 const request = 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n';
 
 describe('api/http-server: the HTTP server limits', () => {
@@ -42,26 +53,16 @@ describe('api/http-server: the HTTP server limits', () => {
   });
 
   it('cuts off a client that sends its headers too slowly, with 408', async () => {
-    const client = connect(port);
-    await client.connected;
-    client.socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n');
-    const trickle = setInterval(() => client.socket.write('X-Slow: 1\r\n'), 100);
-    const closedAfter = await Promise.race([client.closed, sleep(5_000).then(() => Infinity)]);
-    clearInterval(trickle);
+    const { closedAfter, received } = await trickleUntilClosed(port, 'GET / HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: 1\r\n');
     assert.ok(closedAfter < 5_000, 'the connection was closed');
     assert.ok(closedAfter >= limits.headersTimeoutMs, `not before the headers timeout (closed after ${closedAfter.toFixed(0)} ms)`);
-    assert.match(client.received(), /^HTTP\/1\.1 408 /);
+    assert.match(received, /^HTTP\/1\.1 408 /);
   });
 
   it('cuts off a client that sends its body too slowly', async () => {
-    const client = connect(port);
-    await client.connected;
-    client.socket.write('POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n');
-    const trickle = setInterval(() => client.socket.write('x'), 100);
-    const closedAfter = await Promise.race([client.closed, sleep(5_000).then(() => Infinity)]);
-    clearInterval(trickle);
+    const { closedAfter, received } = await trickleUntilClosed(port, 'POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n', 'x');
     assert.ok(closedAfter < 5_000 && closedAfter >= limits.requestTimeoutMs, `closed after the request timeout (${closedAfter.toFixed(0)} ms)`);
-    assert.doesNotMatch(client.received(), /200 OK/);
+    assert.doesNotMatch(received, /200 OK/);
   });
 
   it('keeps an idle keep-alive connection open past the headers timeout and serves its next request', async () => {
