@@ -32,7 +32,7 @@ import type { Movie } from './types';
  * decoding checks everything serving relies on (see `deserializeCore`), so that a decoded model never
  * reads outside its arrays, loops past them or allocates more than its sections justify.
  */
-export const artifactFormatVersion = 3;
+export const artifactFormatVersion = 4;
 const magic = 'MRMB';
 const prefixLength = 24;
 /** The largest length of an Int32Array-indexed structure: pointers and indices are int32. */
@@ -70,6 +70,9 @@ const sectionTypes = {
   contentPtr: 'i32',
   contentIdx: 'i32',
   contentSim: 'f32',
+  itemCfPtr: 'i32',
+  itemCfIdx: 'i32',
+  itemCfWeight: 'f32',
   candidatePtr: 'i32',
   candidateItems: 'i32',
   candidateRecall: 'f32',
@@ -139,8 +142,10 @@ const paramsSchema = z.strictObject({
     yearWidths: z.array(z.int().min(1)).max(maxYearWidths),
     yearWeight: z.number().min(0).max(maxYearWeight),
   }),
+  itemCf: z.strictObject({ neighbours: nonNegativeInt, alpha: nonNegative, beta: nonNegative }),
   baseline: z.strictObject({ regUser: nonNegative, regItem: nonNegative, epochs: nonNegativeInt }),
-  hybridUserWeight: fraction,
+  hybridWeights: z.strictObject({ userCf: nonNegative, itemCf: nonNegative, content: nonNegative }),
+  predictionUserWeight: fraction,
   candidatePool: nonNegativeInt,
   minCandidateRatings: nonNegative,
   minUserRatings: nonNegative,
@@ -178,7 +183,7 @@ function widthOf(type: SectionType): number {
 
 /** A fitted model (or its core, with the candidate pools when there are any) as artifact bytes. */
 export function serialize(model: HybridRecommender | (ModelCore & { candidates?: CandidateLists }), metadata: ArtifactMetadata): Uint8Array {
-  const { matrix, baselines, content, catalog, candidates, params } = model instanceof HybridRecommender ? model.state : model;
+  const { matrix, baselines, content, itemNeighbours, catalog, candidates, params } = model instanceof HybridRecommender ? model.state : model;
   const sections: [SectionName, SectionData][] = [
     ['userIds', matrix.userIds],
     ['movieIds', matrix.movieIds],
@@ -191,6 +196,7 @@ export function serialize(model: HybridRecommender | (ModelCore & { candidates?:
   ];
   if (content.kind === 'dense') sections.push(['contentDense', content.values]);
   else sections.push(['contentPtr', content.ptr], ['contentIdx', content.idx], ['contentSim', content.sim]);
+  sections.push(['itemCfPtr', itemNeighbours.ptr], ['itemCfIdx', itemNeighbours.idx], ['itemCfWeight', itemNeighbours.weight]);
   if (candidates) {
     sections.push(['candidatePtr', candidates.ptr], ['candidateItems', candidates.items], ['candidateRecall', candidates.recallScore], ['candidateEvidence', candidates.evidence]);
   }
@@ -292,6 +298,7 @@ function expectedSections(header: ArtifactHeader): Set<SectionName> {
   const names: SectionName[] = ['userIds', 'movieIds', 'rowPtr', 'colIdx', 'values', 'userBias', 'itemBias', 'catalog'];
   if (header.content === 'dense') names.push('contentDense');
   else names.push('contentPtr', 'contentIdx', 'contentSim');
+  names.push('itemCfPtr', 'itemCfIdx', 'itemCfWeight');
   if (header.candidates) names.push('candidatePtr', 'candidateItems', 'candidateRecall', 'candidateEvidence');
   return new Set(names);
 }
@@ -460,6 +467,14 @@ export function deserializeCore(bytes: Uint8Array, options: { views?: boolean } 
     content = { kind: 'top-k', n: numMovies, ptr, idx, sim };
   }
 
+  const itemCfPtr = section('itemCfPtr');
+  const itemCfIdx = section('itemCfIdx');
+  const itemCfWeight = section('itemCfWeight');
+  expectLength('itemCfWeight', itemCfWeight.length, itemCfIdx.length, 'one per itemCfIdx entry');
+  checkPointers('itemCfPtr', itemCfPtr, numMovies, itemCfIdx.length, 'itemCfIdx');
+  checkLists('itemCfIdx', itemCfPtr, itemCfIdx, numMovies, 'distinct');
+  checkFinite('itemCfWeight', itemCfWeight, { min: 0, max: Infinity });
+
   const userIndex = IdIndex.of(userIds);
   const movieIndex = IdIndex.of(movieIds);
   checkDistinctIds('user ids', userIndex);
@@ -469,6 +484,7 @@ export function deserializeCore(bytes: Uint8Array, options: { views?: boolean } 
     matrix,
     baselines: { globalMean: header.globalMean, userBias, itemBias },
     content,
+    itemNeighbours: { ptr: itemCfPtr, idx: itemCfIdx, weight: itemCfWeight },
     catalog,
     params: header.params,
   };

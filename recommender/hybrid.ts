@@ -3,9 +3,10 @@ import { CandidateListsBuilder, candidatePool, type CandidateLists } from './can
 import { computeContentSimilarity, defaultContentParams, forEachSimilar } from './content';
 import { ContentRecaller } from './content-recall';
 import { UnknownMovieError } from './errors';
+import { defaultItemCfParams, fitItemNeighbours, itemCfRecall, itemCfScratch, type ItemCfScratch } from './item-cf';
 import type { UserItemMatrix } from './matrix';
 import { withExtraMovies } from './matrix';
-import { deriveState, type HybridParams, type ModelCore, type ModelState } from './model-state';
+import { deriveState, type HybridParams, type HybridWeights, type ModelCore, type ModelState } from './model-state';
 import { mergeRatings, type FreshRating, type Profile } from './profile';
 import { mixRecalls, mixScratch, ratingEvidence, reasonText, type MixScratch, type Recall } from './recall';
 import { emptyPool, rankPool, selectPool, type Pool } from './rerank';
@@ -13,17 +14,20 @@ import { topK } from './top-k';
 import type { Movie } from './types';
 import { UserBasedCF, baseValue, defaultUserCfParams } from './user-cf';
 
-export type { HybridParams, ModelCore, ModelState } from './model-state';
+export type { HybridParams, HybridWeights, ModelCore, ModelState } from './model-state';
 
-export type Method = 'user-based' | 'item-based' | 'hybrid';
-export const methods: readonly Method[] = ['user-based', 'item-based', 'hybrid'];
+/** `item-based` is content similarity (metadata); `item-cf` is collaborative item-to-item (who rated what). */
+export type Method = 'user-based' | 'item-based' | 'hybrid' | 'item-cf';
+export const methods: readonly Method[] = ['user-based', 'item-based', 'hybrid', 'item-cf'];
 export type RecommendationPath = 'personalised' | 'content-from-few-ratings' | 'popular';
 
 export const defaultHybridParams: HybridParams = {
   userCf: defaultUserCfParams,
   content: defaultContentParams,
+  itemCf: defaultItemCfParams,
   baseline: defaultBaselineParams,
-  hybridUserWeight: 0.6,
+  hybridWeights: { userCf: 0.2, itemCf: 0.6, content: 0.2 },
+  predictionUserWeight: 0.6,
   candidatePool: 100,
   minCandidateRatings: 30,
   minUserRatings: 5,
@@ -73,6 +77,8 @@ export function mergeParams(params: Partial<HybridParams> | undefined): HybridPa
     ...params,
     userCf: { ...defaultHybridParams.userCf, ...params?.userCf },
     content: { ...defaultHybridParams.content, ...params?.content },
+    itemCf: { ...defaultHybridParams.itemCf, ...params?.itemCf },
+    hybridWeights: { ...defaultHybridParams.hybridWeights, ...params?.hybridWeights },
     baseline: { ...defaultHybridParams.baseline, ...params?.baseline },
   };
 }
@@ -93,6 +99,7 @@ export class HybridRecommender {
   private readonly cf: UserBasedCF;
   private readonly contentRecaller: ContentRecaller;
   private readonly mix: MixScratch;
+  private readonly itemCf: ItemCfScratch;
   private readonly seen: Uint8Array;
   private readonly acc: Float64Array;
   private readonly touched: Int32Array;
@@ -105,6 +112,7 @@ export class HybridRecommender {
     const n = matrix.numMovies;
     this.contentRecaller = new ContentRecaller(state.content, derived.contentRows, derived.audienceCosine, derived.scale.min, n);
     this.mix = mixScratch(n);
+    this.itemCf = itemCfScratch(n);
     this.seen = new Uint8Array(n);
     this.acc = new Float64Array(n);
     this.touched = new Int32Array(n);
@@ -121,6 +129,7 @@ export class HybridRecommender {
       matrix: full,
       baselines: fitBaselines(full, merged.baseline),
       content: computeContentSimilarity(catalog, merged.content),
+      itemNeighbours: fitItemNeighbours(full, merged.itemCf),
       catalog,
       params: merged,
     });
@@ -242,7 +251,8 @@ export class HybridRecommender {
     if (u === undefined) return scale.min + this.quality.avgRating[i]! * (scale.max - scale.min);
     if (method === 'user-based') return this.cf.predict(u, i);
     if (method === 'item-based') return this.contentPredict(u, i);
-    const w = this.params.hybridUserWeight;
+    if (method === 'item-cf') return this.itemCfPredict(u, i);
+    const w = this.params.predictionUserWeight;
     return w * this.cf.predict(u, i) + (1 - w) * this.contentPredict(u, i);
   }
 
@@ -298,20 +308,69 @@ export class HybridRecommender {
   }
 
   /**
-   * The pool of one method, or of every method (in `methods` order, sharing the two recalls). The
-   * caller has marked the profile's movies in `seen`.
+   * The hybrid's `limit` best movie ids for a user the model knows, under each of `blends`, with the
+   * recalls computed once: what the batch's tuning scores. A user with fewer than `minUserRatings`
+   * ratings gets the few-ratings answer under every blend; an unknown user the popular one.
+   */
+  hybridUnderBlends(userId: number, blends: readonly HybridWeights[], limit: number): number[][] {
+    const u = this.matrix.userIndex.get(userId);
+    const profile = u === undefined ? undefined : this.cf.rowProfile(u);
+    if (profile === undefined || profile.movies.length === 0) return blends.map(() => this.popular(limit, []).map((item) => item.movieId));
+    const seen = this.seen;
+    for (const i of profile.movies) seen[i] = 1;
+    try {
+      const ids = (pool: Pool, path: RecommendationPath) => this.rankAndFill(pool, path, this.params.qualityWeight, limit).items.map((item) => item.movieId);
+      if (profile.movies.length < this.params.minUserRatings) {
+        const few = ids(this.pools(profile, 'item-based')[0]!, 'content-from-few-ratings');
+        return blends.map(() => few);
+      }
+      const recalls = this.recallsOf(profile);
+      return blends.map((blend) => ids(this.selectFrom(this.hybridRecall(recalls, blend)), 'personalised'));
+    } finally {
+      for (const i of profile.movies) seen[i] = 0;
+    }
+  }
+
+  /** The profile's recalls, each computed when first asked for. The caller has marked the profile's movies in `seen`. */
+  private recallsOf(profile: Profile): { user: () => Recall; item: () => Recall; content: () => Recall } {
+    let contentRecall: Recall | undefined;
+    let userRecall: Recall | undefined;
+    let itemRecall: Recall | undefined;
+    return {
+      content: () => (contentRecall ??= this.contentRecaller.recall(profile, this.seen)),
+      user: () => (userRecall ??= this.userRecall(profile)),
+      item: () => (itemRecall ??= itemCfRecall(this.state.itemNeighbours, profile, this.seen, this.itemCf)),
+    };
+  }
+
+  private hybridRecall(recalls: ReturnType<HybridRecommender['recallsOf']>, weights: HybridWeights): Recall {
+    const parts: [number, () => Recall][] = [
+      [weights.userCf, recalls.user],
+      [weights.itemCf, recalls.item],
+      [weights.content, recalls.content],
+    ];
+    return mixRecalls(parts.filter(([weight]) => weight > 0).map(([weight, recall]) => ({ recall: recall(), weight })), this.mix);
+  }
+
+  private selectFrom(recall: Recall): Pool {
+    return selectPool(recall, (item) => this.ratingCount(item), this.params.minCandidateRatings, this.params.candidatePool);
+  }
+
+  /**
+   * The pool of one method, or of every method (in `methods` order, sharing the recalls). A method
+   * whose own recall finds nothing falls back to content. The caller has marked the profile's movies
+   * in `seen`.
    */
   private pools(profile: Profile, method: Method | 'all'): Pool[] {
-    const select = (recall: Recall) => selectPool(recall, (item) => this.ratingCount(item), this.params.minCandidateRatings, this.params.candidatePool);
-    let contentRecall: Recall | undefined;
-    const content = () => (contentRecall ??= this.contentRecaller.recall(profile, this.seen));
-    if (method === 'item-based') return [select(content())];
-    const user = this.userRecall(profile);
-    const userBased = () => select(user.items.length > 0 ? user : content());
-    const hybrid = () => select(mixRecalls(user, content(), this.params.hybridUserWeight, this.mix));
-    if (method === 'user-based') return [userBased()];
-    if (method === 'hybrid') return [hybrid()];
-    return [userBased(), select(content()), hybrid()];
+    const recalls = this.recallsOf(profile);
+    const { user, item, content } = recalls;
+    const build: Record<Method, () => Pool> = {
+      'user-based': () => this.selectFrom(user().items.length > 0 ? user() : content()),
+      'item-based': () => this.selectFrom(content()),
+      hybrid: () => this.selectFrom(this.hybridRecall(recalls, this.params.hybridWeights)),
+      'item-cf': () => this.selectFrom(item().items.length > 0 ? item() : content()),
+    };
+    return method === 'all' ? methods.map((m) => build[m]()) : [build[method]()];
   }
 
   private ratingCount(item: number): number {
@@ -353,10 +412,23 @@ export class HybridRecommender {
 
   /** Item-based rating prediction: base(u,i) + similarity-weighted deviations of the k most similar rated movies. */
   private contentPredict(u: number, i: number): number {
+    const content = this.state.content;
+    return this.neighbourPredict(u, i, (visit) => forEachSimilar(content, i, visit));
+  }
+
+  /** The same prediction over the collaborative item-to-item table: i's neighbours the user rated, weighted by the table's weights. */
+  private itemCfPredict(u: number, i: number): number {
+    const { ptr, idx, weight } = this.state.itemNeighbours;
+    return this.neighbourPredict(u, i, (visit) => {
+      for (let q = ptr[i]!; q < ptr[i + 1]!; q++) visit(idx[q]!, weight[q]!);
+    });
+  }
+
+  /** base(u,i) + Σ s_ij·(r_uj − base(u,j)) / Σ s_ij over the `maxNeighbours` most similar movies j the user rated, clamped to the scale. */
+  private neighbourPredict(u: number, i: number, forEachNeighbour: (visit: (j: number, s: number) => void) => void): number {
     const { rowPtr, colIdx, values } = this.matrix;
     const { simRow, touched, acc } = this;
-    const content = this.state.content;
-    forEachSimilar(content, i, (j, s) => {
+    forEachNeighbour((j, s) => {
       simRow[j] = s;
     });
     let count = 0;
@@ -374,7 +446,7 @@ export class HybridRecommender {
       num += s * (acc[j]! - this.cf.base(u, j));
       den += s;
     }
-    forEachSimilar(content, i, (j) => {
+    forEachNeighbour((j) => {
       simRow[j] = 0;
     });
     for (let t = 0; t < count; t++) acc[touched[t]!] = 0;

@@ -7,15 +7,19 @@ import type { UserItemMatrix } from './matrix';
 import type { QualityScores } from './quality';
 import { computeQuality } from './quality';
 import type { Movie } from './types';
+import type { ItemCfParams, ItemNeighbours } from './item-cf';
 import type { Centring, UserCfParams } from './user-cf';
 import { computeCentring } from './user-cf';
 
 export interface HybridParams {
   userCf: UserCfParams;
   content: ContentParams;
+  itemCf: ItemCfParams;
   baseline: BaselineParams;
-  /** Weight of the user-based recall in the hybrid recall; the content recall gets the rest. */
-  hybridUserWeight: number;
+  /** Weights of the three recalls in the hybrid's recall (each normalised within its list first). */
+  hybridWeights: HybridWeights;
+  /** Weight of the user-based prediction in the hybrid's rating prediction; the content-based one gets the rest. */
+  predictionUserWeight: number;
   /** How many of the best recall candidates go to the rerank. */
   candidatePool: number;
   /** Candidates need at least this many ratings (the popular fallback is not filtered). */
@@ -28,11 +32,19 @@ export interface HybridParams {
   qualityWeight: number;
 }
 
+export interface HybridWeights {
+  userCf: number;
+  itemCf: number;
+  content: number;
+}
+
 /** What a fitted model consists of; the artifact stores exactly this. */
 export interface ModelCore {
   matrix: UserItemMatrix;
   baselines: Baselines;
   content: ContentSimilarity;
+  /** The collaborative item-to-item table of the item-cf recall. */
+  itemNeighbours: ItemNeighbours;
   /** Catalog metadata aligned with the matrix's movie indices. */
   catalog: Movie[];
   params: HybridParams;

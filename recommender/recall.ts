@@ -38,57 +38,56 @@ function minMax(values: Float64Array): [number, number] {
 export interface MixScratch {
   mark: Uint8Array;
   touched: Int32Array;
-  userPart: Float64Array;
-  contentPart: Float64Array;
-  userPosition: Int32Array;
-  contentPosition: Int32Array;
+  total: Float64Array;
+  /** The largest share of an item so far, and the evidence of the list it came from. */
+  share: Float64Array;
+  evidence: Float64Array;
 }
 
 export function mixScratch(numMovies: number): MixScratch {
   return {
     mark: new Uint8Array(numMovies),
     touched: new Int32Array(numMovies),
-    userPart: new Float64Array(numMovies),
-    contentPart: new Float64Array(numMovies),
-    userPosition: new Int32Array(numMovies),
-    contentPosition: new Int32Array(numMovies),
+    total: new Float64Array(numMovies),
+    share: new Float64Array(numMovies),
+    evidence: new Float64Array(numMovies),
   };
 }
 
 /**
- * The hybrid recall: both lists, each min-max normalised within itself, mixed `w·user + (1−w)·content`;
- * the reason follows the larger share.
+ * The hybrid recall: every list min-max normalised within itself, mixed Σ weight·normalised; the
+ * reason follows the largest share (the first list's on a tie). A list of weight 0 adds nothing.
  */
-export function mixRecalls(user: Recall, content: Recall, userWeight: number, scratch: MixScratch): Recall {
-  const { mark, touched, userPart, contentPart, userPosition, contentPosition } = scratch;
+export function mixRecalls(parts: readonly { recall: Recall; weight: number }[], scratch: MixScratch): Recall {
+  const { mark, touched, total, share, evidence } = scratch;
   let count = 0;
-  const visit = (list: Recall, weight: number, part: Float64Array, position: Int32Array): void => {
+  for (const { recall: list, weight } of parts) {
+    if (!(weight > 0)) continue;
     const [min, max] = minMax(list.recall);
     for (let c = 0; c < list.items.length; c++) {
       const item = list.items[c]!;
       if (mark[item] === 0) {
         mark[item] = 1;
         touched[count++] = item;
-        userPart[item] = 0;
-        contentPart[item] = 0;
-        userPosition[item] = -1;
-        contentPosition[item] = -1;
+        total[item] = 0;
+        share[item] = -1;
       }
-      part[item] = weight * (max > min ? (list.recall[c]! - min) / (max - min) : 1);
-      position[item] = c;
+      const part = weight * (max > min ? (list.recall[c]! - min) / (max - min) : 1);
+      total[item]! += part;
+      if (part > share[item]!) {
+        share[item] = part;
+        evidence[item] = list.evidence[c]!;
+      }
     }
-  };
-  visit(user, userWeight, userPart, userPosition);
-  visit(content, 1 - userWeight, contentPart, contentPosition);
+  }
   const items = touched.slice(0, count);
   const recall = new Float64Array(count);
-  const evidence = new Float64Array(count);
+  const mixedEvidence = new Float64Array(count);
   for (let p = 0; p < count; p++) {
     const item = items[p]!;
-    recall[p] = userPart[item]! + contentPart[item]!;
-    const fromUser = userPosition[item]! >= 0 && userPart[item]! >= contentPart[item]!;
-    evidence[p] = fromUser ? user.evidence[userPosition[item]!]! : content.evidence[contentPosition[item]!]!;
+    recall[p] = total[item]!;
+    mixedEvidence[p] = evidence[item]!;
     mark[item] = 0;
   }
-  return { items, recall, absolute: false, evidence };
+  return { items, recall, absolute: false, evidence: mixedEvidence };
 }

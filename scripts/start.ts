@@ -24,6 +24,7 @@ import { toCatalogMovies } from '../activities/movies';
 import { publishCatalog } from '../domain/catalog';
 import { evaluationHtmlKey, readCurrentPointer } from '../domain/model-registry';
 import { loadDataset } from '../recommender/data/load';
+import { methods } from '../recommender/hybrid';
 import { venvIsCurrent } from './airflow/environment';
 import { runAirflow } from './airflow/run';
 import { waitForConsumerCaughtUp } from './platform/consumer-lag';
@@ -33,7 +34,6 @@ import { servicesUp, stopServices } from './services/manager';
 import { localS3Env } from './services/s3-identities';
 
 const SAMPLE_USERS = [1, 42, 314];
-const METHODS = ['user-based', 'item-based', 'hybrid'] as const;
 
 function progressBar(done: number, total: number): string {
   const width = 30;
@@ -80,7 +80,7 @@ async function printRecommendations(config: Config): Promise<void> {
   const current = (await (await fetch(`${config.api.url}/models/current`)).json()) as { version?: string };
   console.log(`\nRecommendations served by model ${current.version}:`);
   for (const userId of SAMPLE_USERS) {
-    for (const method of METHODS) {
+    for (const method of methods) {
       const response = await fetch(`${config.api.url}/recommendations/${userId}?method=${method}&limit=3`);
       const body = (await response.json()) as { path?: string; items?: { title: string; score: number; reason: string }[] };
       console.log(`  user ${userId}, ${method}${body.path ? ` (${body.path})` : ''}:`);

@@ -157,7 +157,7 @@ describe('serving: the OpenAPI document', () => {
     const parameters = ((paths['/recommendations/{user_id}'] as Json).get as Json).parameters as Json[];
     const byName = new Map(parameters.map((p) => [p.name, p]));
     assert.deepEqual([...byName.keys()].sort(), ['limit', 'method', 'quality_weight', 'user_id']);
-    assert.deepEqual((byName.get('method')?.schema as Json).enum, ['user-based', 'item-based', 'hybrid']);
+    assert.deepEqual((byName.get('method')?.schema as Json).enum, ['user-based', 'item-based', 'hybrid', 'item-cf']);
     assert.deepEqual(byName.get('user_id')?.schema, { type: 'integer', minimum: 1, maximum: MAX_ID });
     assert.equal(byName.get('user_id')?.required, true);
     const { description: _limit, ...limit } = byName.get('limit')?.schema as Json;

@@ -48,8 +48,9 @@ describe('recommender: model artifact', () => {
 
   it('is compact: typed arrays, not JSON of the matrix', () => {
     const bytes = serialize(fits['top-k'], { snapshotId: 's' });
-    // 20k ratings × (4 B movie index + 4 B rating) plus similarity lists and a small catalog.
-    assert.ok(bytes.length < 20_000 * 8 + 400 * 30 * 8 + 100_000, `${bytes.length} bytes`);
+    // 20k ratings × (4 B movie index + 4 B rating) plus similarity lists (content and item-cf) and a small catalog.
+    const itemCf = fits['top-k'].state.itemNeighbours.idx.length * 8;
+    assert.ok(bytes.length < 20_000 * 8 + 400 * 30 * 8 + itemCf + 100_000, `${bytes.length} bytes`);
   });
 
   it('refuses truncated, corrupt and foreign bytes with an ArtifactError', () => {
@@ -101,10 +102,10 @@ describe('recommender: model artifact against hostile bytes with a valid checksu
     ['an unaligned section', editHeader(dense, (h) => void (entry(h, 'movieIds').offset += 4)), /section movieIds starts at body offset \d+, which is not 8-byte aligned/],
     ['overlapping sections', editHeader(dense, (h) => void (entry(h, 'rowPtr').offset = entry(h, 'movieIds').offset)), /section rowPtr starts at body offset \d+, before the end \(\d+\) of the section before it/],
     ['sections out of body order', editHeader(dense, (h) => void h.sections.reverse()), /before the end/],
-    ['a section past the body', editHeader(dense, (h) => void (h.sections.at(-1)!.length += 1000)), /section contentDense .* runs past the end of the \d+-byte body/],
+    ['a section past the body', editHeader(dense, (h) => void (h.sections.at(-1)!.length += 1000)), /section itemCfWeight .* runs past the end of the \d+-byte body/],
     ['a section length near 2^53', editHeader(dense, (h) => void (entry(h, 'values').length = Number.MAX_SAFE_INTEGER)), /section values .* runs past the end/],
     ['a section of the wrong type', editHeader(dense, (h) => void (entry(h, 'values').type = 'i32')), /section values has type i32, expected f32/],
-    ['a section twice', editHeader(dense, (h) => void h.sections.push({ ...h.sections.at(-1)!, offset: h.sections.at(-1)!.offset + 8 * numMovies * numMovies })), /section contentDense appears twice/],
+    ['a section twice', editHeader(dense, (h) => void h.sections.push({ ...h.sections.at(-1)!, offset: h.sections.at(-1)!.offset + 8 * h.sections.at(-1)!.length })), /section itemCfWeight appears twice/],
     ['a missing section', editHeader(dense, (h) => void (h.sections = h.sections.filter((s) => s.name !== 'catalog'))), /section catalog \(utf8\) is missing/],
     ['a section of the other similarity kind', editHeader(dense, (h) => void (entry(h, 'contentDense').name = 'contentSim')), /section contentSim does not belong in a model with dense similarity and no candidate pools/],
     ['more ratings than the header counts', editHeader(dense, (h) => void (h.numRatings = (h.numRatings as number) - 1)), /section colIdx has \d+ entries, expected \d+ \(the header’s numRatings\)/],
@@ -128,6 +129,10 @@ describe('recommender: model artifact against hostile bytes with a valid checksu
     ['a candidate movie out of range', editSection(pooled, 'candidateItems', (c) => void (c[0] = -1)), /candidateItems\[0\] = -1 is outside/],
     ['an infinite candidate recall score', editSection(pooled, 'candidateRecall', (c) => void (c[0] = NaN)), /candidateRecall\[0\] = NaN/],
     ['evidence naming no movie', editSection(pooled, 'candidateEvidence', (e) => void (e[0] = -(numMovies + 1))), new RegExp(`candidateEvidence\\[0\\] = -${numMovies + 1} is neither a rating nor a movie index`)],
+    ['an item-cf neighbour out of range', editSection(dense, 'itemCfIdx', (c) => void (c[0] = numMovies)), new RegExp(`itemCfIdx\\[0\\] = ${numMovies} is outside 0\\.\\.${numMovies - 1}`)],
+    ['an item-cf neighbour listed twice', editSection(dense, 'itemCfIdx', (c) => void (c[1] = c[0]!)), /itemCfIdx\[1\] = \d+ appears twice in list 0/],
+    ['a negative item-cf weight', editSection(dense, 'itemCfWeight', (w) => void (w[2] = -0.5)), /itemCfWeight\[2\] = -0\.5 is not a finite number within \[0, Infinity\]/],
+    ['item-cf pointers past their list', editSection(dense, 'itemCfPtr', (p) => void (p[p.length - 1] = p[p.length - 1]! + 1)), /itemCfPtr ends at \d+, not at the \d+ entries of itemCfIdx/],
     ['fractional evidence below 0', editSection(pooled, 'candidateEvidence', (e) => void (e[0] = -1.5)), /candidateEvidence\[0\] = -1\.5/],
   ];
 

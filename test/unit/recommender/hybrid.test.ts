@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildUserItemMatrix, HybridRecommender, UnknownMovieError } from '../../../recommender';
+import { buildUserItemMatrix, HybridRecommender, methods, UnknownMovieError } from '../../../recommender';
 import type { HybridParams } from '../../../recommender';
 import { ratings, tinyMovies } from './fixtures';
 
@@ -19,7 +19,7 @@ const model = HybridRecommender.fit(buildUserItemMatrix(data), tinyMovies, param
 
 describe('recommender: HybridRecommender', () => {
   it('never returns movies the user rated, for every method', () => {
-    for (const method of ['user-based', 'item-based', 'hybrid'] as const) {
+    for (const method of methods) {
       const result = model.recommend(1, { method, limit: 10 });
       assert.equal(result.path, 'personalised');
       const ids = result.items.map((i) => i.movieId);
