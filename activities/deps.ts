@@ -8,6 +8,8 @@ export interface BatchSettings {
   gate: GateSettings;
   /** `maxTestUsers` bounds the users scored (a seeded sample); the models are fitted on all training data. */
   evaluation: { protocol: 'stratified' | 'temporal'; seed: number; maxTestUsers: number };
+  /** Validation users scored to choose the hybrid's blend (a seeded sample); 0 keeps the default parameters. */
+  tuning: { maxUsers: number };
   /** How long the reload stage waits for every live API replica to serve the deployed version. */
   reloadReplicasTimeoutMs: number;
 }

@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { renderEvaluationHtml, type EvaluationReport, type ReportSeries } from '../domain/evaluation-report';
 import { evaluationHtmlKey, evaluationReportKey, readCurrentPointer, readManifest, writeManifest } from '../domain/model-registry';
 import type { ObjectStore } from '../domain/ports';
-import type { EvaluationResult, MethodEvaluation } from '../recommender/evaluation/evaluate';
+import { metricsAtKRecord, type EvaluationResult, type MethodEvaluation } from '../recommender/evaluation/evaluate';
+import type { TuningResult } from '../recommender/tuning';
 import { readCatalog } from './catalog';
 import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
 import type { ActivityDeps } from './deps';
@@ -28,16 +29,14 @@ function seriesOf(method: MethodEvaluation, label: string, role: ReportSeries['r
       ndcg: KS.map((k) => at(k)?.ndcg ?? 0),
       map: KS.map((k) => at(k)?.map ?? 0),
     },
-    metrics: headline
-      ? {
-          [`precision@${HEADLINE_K}`]: headline.precision,
-          [`recall@${HEADLINE_K}`]: headline.recall,
-          [`ndcg@${HEADLINE_K}`]: headline.ndcg,
-          [`map@${HEADLINE_K}`]: headline.map,
-          coverage: headline.coverage,
-        }
-      : {},
+    metrics: headline ? metricsAtKRecord(headline) : {},
   };
+}
+
+function reportTuning(tuning: TuningResult | undefined): Pick<EvaluationReport, 'tuning'> {
+  if (!tuning) return {};
+  const chosen = { beta: tuning.params.itemCf.beta, weights: tuning.params.hybridWeights };
+  return { tuning: { chosen, validation_users: tuning.validationUsers, trials: tuning.trials } };
 }
 
 async function previousSeries(store: ObjectStore, version: string): Promise<ReportSeries | undefined> {
@@ -70,7 +69,8 @@ export function createEvaluateModel(deps: ActivityDeps) {
     const { protocol, seed, maxTestUsers } = settings.evaluation;
     const result: EvaluationResult = await runJobWithHeartbeats(
       'evaluate',
-      { table, movies, protocol, seed, ks: KS, maxTestUsers },
+      // The parameters the model was fitted with, the train stage's tuned blend included.
+      { table, movies, protocol, seed, ks: KS, maxTestUsers, params: manifest.parameters },
       { phase: 'evaluate', model_version: input.model_version },
       [table.userIds.buffer, table.movieIds.buffer, table.ratings.buffer, table.timestamps.buffer] as ArrayBuffer[],
     );
@@ -96,6 +96,7 @@ export function createEvaluateModel(deps: ActivityDeps) {
       ks: KS,
       data: { ratings: manifest.data_snapshot.ratings, users: manifest.data_snapshot.users, movies: manifest.data_snapshot.movies, test_users: result.testUsers, test_ratings: result.testRatings },
       series,
+      ...reportTuning(manifest.training.tuning as TuningResult | undefined),
     };
     const reportKey = evaluationReportKey(input.model_version);
     const htmlKey = evaluationHtmlKey(input.model_version);

@@ -7,6 +7,7 @@ export function batchSettings(config: Config): BatchSettings {
     validation: config.batch.validation,
     gate: config.batch.gate,
     evaluation: config.batch.evaluation,
+    tuning: config.batch.tuning,
     reloadReplicasTimeoutMs: config.batch.reloadReplicasTimeoutMs,
   };
 }

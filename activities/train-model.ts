@@ -75,7 +75,7 @@ export function createTrainModel(deps: ActivityDeps) {
     const snapshotId = `${input.ratings_prefix}#${checksum}`;
     const trained = await runJobWithHeartbeats(
       'train',
-      { table, movies, snapshotId, createdAt },
+      { table, movies, snapshotId, createdAt, tuning: { protocol: deps.settings.evaluation.protocol, seed: deps.settings.evaluation.seed, maxUsers: deps.settings.tuning.maxUsers } },
       { phase: 'fit', model_version: version },
       [table.userIds.buffer, table.movieIds.buffer, table.ratings.buffer, table.timestamps.buffer] as ArrayBuffer[],
     );
@@ -91,8 +91,11 @@ export function createTrainModel(deps: ActivityDeps) {
       created_at: createdAt,
       run_date: input.run_date,
       data_snapshot: { ratings_prefix: input.ratings_prefix, ratings, users: trained.users, movies: trained.movies, checksum, bronze_watermark: input.bronze_watermark ?? {} },
-      parameters: { ...defaultHybridParams },
-      training: { fit_seconds: trained.fitSeconds },
+      parameters: { ...trained.params },
+      training: {
+        fit_seconds: trained.fitSeconds,
+        ...(trained.tuning ? { tuning: { ...trained.tuning, seconds: trained.tuningSeconds } } : {}),
+      },
       artifact: { key, bytes: artifact.length, sha256: sha256(artifact) },
     };
     // The manifest is written last: its presence means the artifact is complete.

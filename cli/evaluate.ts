@@ -1,13 +1,18 @@
 /**
  * `npm run evaluate -- --dataset <ml-100k | ml-latest-small | synthetic:N | PATH> --protocol <kfold|stratified|temporal>
- *  [--seed N] [--params JSON] [--json]`: evaluates user-based, item-based, hybrid and most-popular on one dataset and prints
- * a table beside the published anchors (SPEC §7); with --json the last line is the JSON summary at K=10.
+ *  [--seed N] [--params JSON] [--tune USERS] [--export DIR] [--split DIR] [--json]`: evaluates every method of `evaluatedMethods` on one
+ * dataset and prints a table beside the published anchors (SPEC §7); with --json the last line is the JSON summary at K=10.
  * --params overrides model parameters (a partial HybridParams, e.g. '{"userCf":{"shrinkage":50}}'), to compare settings.
+ * --export DIR writes DIR/train.csv, DIR/test.csv (the exact rows) and DIR/recommendations.csv (every method's top 10 per
+ * test user); --split DIR scores the train/test pair in DIR instead of splitting (the catalog still comes from --dataset).
+ * --tune USERS chooses the hybrid's blend as the batch does, on a validation split of each training part (USERS validation
+ * users scored), and prints what it tried and chose.
  */
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config';
-import { evaluate, loadDataset, protocols, ratingCount, summarise } from '../recommender';
-import type { EvaluationSummary, HybridParams, Protocol } from '../recommender';
+import { evaluate, loadDataset, protocols, ratingCount, SplitCsvError, summarise } from '../recommender';
+import type { EvaluationSummary, HybridParams, Protocol, RatingSplit } from '../recommender';
+import { readSplitDir, writeEvaluationExport } from './evaluation-files';
 
 interface Anchor {
   source: string;
@@ -27,16 +32,17 @@ const anchors: Record<string, Anchor[]> = {
   'ml-100k/stratified': [
     { source: 'MS Recommenders SAR', precision: 0.334, ndcg: 0.388 },
     { source: 'MS Recommenders BPR', precision: 0.388, ndcg: 0.442 },
+    { source: 'MS Recommenders BiVAE', precision: 0.412, ndcg: 0.475 },
   ],
 };
 
-function format(value: number | undefined): string {
-  return value === undefined ? '' : value.toFixed(4);
+function format(value: number | undefined, digits = 4): string {
+  return value === undefined ? '' : value.toFixed(digits);
 }
 
 function printTable(summary: EvaluationSummary, extra: string): void {
   const k = summary.k;
-  const columns = ['method', 'RMSE', 'MAE', `P@${k}`, `R@${k}`, `NDCG@${k}`, `MAP@${k}`, 'coverage'];
+  const columns = ['method', 'RMSE', 'MAE', `P@${k}`, `R@${k}`, `NDCG@${k}`, `MAP@${k}`, 'coverage', 'novelty', 'ARP'];
   const rows = summary.results.map((r) => [
     r.method,
     format(r.metrics.rmse),
@@ -46,9 +52,11 @@ function printTable(summary: EvaluationSummary, extra: string): void {
     format(r.metrics[`ndcg@${k}`]),
     format(r.metrics[`map@${k}`]),
     format(r.metrics.coverage),
+    format(r.metrics.novelty),
+    format(r.metrics.arp, 1),
   ]);
   for (const a of anchors[`${summary.dataset}/${summary.protocol}`] ?? []) {
-    rows.push([`${a.source} (published)`, format(a.rmse), '', format(a.precision), '', format(a.ndcg), '', '']);
+    rows.push([`${a.source} (published)`, format(a.rmse), '', format(a.precision), '', format(a.ndcg), '', '', '', '']);
   }
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -58,6 +66,11 @@ function printTable(summary: EvaluationSummary, extra: string): void {
   for (const row of rows) console.log(line(row));
 }
 
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
@@ -65,25 +78,53 @@ function main(): void {
       protocol: { type: 'string', default: 'stratified' },
       seed: { type: 'string', default: '42' },
       params: { type: 'string' },
+      export: { type: 'string' },
+      split: { type: 'string' },
+      tune: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
   const protocol = values.protocol as Protocol;
-  if (!protocols.includes(protocol)) {
-    console.error(`--protocol must be one of ${protocols.join(', ')}`);
-    process.exit(2);
-  }
+  if (!protocols.includes(protocol)) fail(`--protocol must be one of ${protocols.join(', ')}`);
+  const seed = Number(values.seed);
+  // The stratified split seeds NumPy's generator, which takes 0 .. 2^32 - 1.
+  if (!/^\d+$/.test(values.seed) || !(seed <= 0xffffffff)) fail(`--seed must be an integer from 0 to 4294967295, got ${values.seed}`);
+  if (values.export !== undefined && protocol === 'kfold' && values.split === undefined) fail('--export needs a single split: use --protocol stratified or temporal (or --split DIR)');
+  const tuneUsers = values.tune === undefined ? undefined : Number(values.tune);
+  if (tuneUsers !== undefined && !(Number.isInteger(tuneUsers) && tuneUsers > 0)) fail(`--tune must be a positive number of validation users, got ${values.tune}`);
   const config = loadConfigOrExit();
   const started = performance.now();
   const dataset = loadDataset(values.dataset, config.movielensDir);
+  let split: RatingSplit | undefined;
+  try {
+    split = values.split === undefined ? undefined : readSplitDir(values.split);
+  } catch (err) {
+    if (err instanceof SplitCsvError) fail(err.message);
+    throw err;
+  }
   const params = values.params === undefined ? undefined : (JSON.parse(values.params) as Partial<HybridParams>);
-  const result = evaluate(dataset, { protocol, seed: Number(values.seed), ks: [10], ...(params ? { params } : {}) });
+  const result = evaluate(dataset, {
+    protocol,
+    seed,
+    ks: [10],
+    ...(params ? { params } : {}),
+    ...(split ? { split } : {}),
+    ...(tuneUsers !== undefined ? { tune: { maxUsers: tuneUsers } } : {}),
+    ...(values.export !== undefined ? { keepLists: true } : {}),
+  });
   const seconds = (performance.now() - started) / 1000;
   const summary = summarise(result, values.dataset, 10);
+  const ratings = split ? `split from ${values.split} (${split.train.userIds.length} train + ${split.test.userIds.length} test ratings)` : `${ratingCount(dataset.ratings)} ratings`;
   printTable(
     summary,
-    `${ratingCount(dataset.ratings)} ratings, ${result.splits} split(s), ${result.testUsers} test users (summed over splits), seed ${result.seed}, ${seconds.toFixed(1)} s${values.params ? `, params ${values.params}` : ''}`,
+    `${ratings}, ${result.splits} split(s), ${result.testUsers} test users (summed over splits), seed ${result.seed}, ${seconds.toFixed(1)} s${values.params ? `, params ${values.params}` : ''}`,
   );
+  for (const [s, tuning] of (result.tuning ?? []).entries()) {
+    const tried = tuning.trials.map((t) => `β ${t.beta}, weights ${t.weights.userCf}/${t.weights.itemCf}/${t.weights.content}: ${t.ndcg.toFixed(4)}`);
+    console.log(`split ${s + 1}: tuned on ${tuning.validationUsers} validation users (NDCG@10, user-based/item-cf/content): ${tried.join('; ')}`);
+    console.log(`split ${s + 1}: chose ${JSON.stringify(tuning.params)}`);
+  }
+  if (values.export !== undefined && result.lists) console.log(`wrote ${writeEvaluationExport(values.export, result.lists).join(', ')}`);
   if (values.json) console.log(JSON.stringify(summary));
 }
 

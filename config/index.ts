@@ -139,6 +139,7 @@ const envSchema = z.object({
   EVALUATION_PROTOCOL: z.enum(['stratified', 'temporal']).default('stratified'),
   EVALUATION_SEED: nonNegativeInt.default(42),
   EVALUATION_MAX_TEST_USERS: positiveInt.default(5000),
+  TUNING_MAX_USERS: nonNegativeInt.default(500),
 
   AIRFLOW_PYTHON: text.default('python3'),
   AIRFLOW_VENV: text.default('.venv/airflow'),
@@ -348,6 +349,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       },
       gate: { metric: e.GATE_METRIC, minimum: e.GATE_MINIMUM, maxRegression: e.GATE_MAX_REGRESSION },
       evaluation: { protocol: e.EVALUATION_PROTOCOL, seed: e.EVALUATION_SEED, maxTestUsers: e.EVALUATION_MAX_TEST_USERS },
+      /** Validation users the train stage scores to choose the hybrid's blend; 0 keeps the defaults. */
+      tuning: { maxUsers: e.TUNING_MAX_USERS },
       /** How long the reload stage waits for every live API replica to serve the deployed version. */
       reloadReplicasTimeoutMs: e.RELOAD_REPLICAS_TIMEOUT_MS,
     },

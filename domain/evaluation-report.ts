@@ -30,6 +30,25 @@ export interface EvaluationReport {
   ks: number[];
   data: Record<string, number>;
   series: ReportSeries[];
+  /** How the train stage chose the hybrid's blend, when it did (validation NDCG@10 of every setting tried). */
+  tuning?: ReportTuning;
+}
+
+export interface ReportTuning {
+  chosen: { beta: number; weights: { userCf: number; itemCf: number; content: number } };
+  validation_users: number;
+  trials: { beta: number; weights: { userCf: number; itemCf: number; content: number }; ndcg: number }[];
+}
+
+function tuningTable(tuning: ReportTuning): string {
+  const same = (t: ReportTuning['trials'][number]) =>
+    t.beta === tuning.chosen.beta && t.weights.userCf === tuning.chosen.weights.userCf && t.weights.itemCf === tuning.chosen.weights.itemCf && t.weights.content === tuning.chosen.weights.content;
+  const rows = tuning.trials
+    .map((t) => `<tr${same(t) ? ' class="chosen"' : ''}><td>${same(t) ? 'chosen' : ''}</td><td>${t.beta}</td><td>${t.weights.userCf}</td><td>${t.weights.itemCf}</td><td>${t.weights.content}</td><td>${t.ndcg.toFixed(4)}</td></tr>`)
+    .join('');
+  return `<h2>How the hybrid's blend was chosen</h2>
+<p>On a validation split carved from the evaluation's training part (never its test ratings), ${tuning.validation_users.toLocaleString('en-US')} validation users, by hybrid NDCG@10.</p>
+<table><tr><th></th><th>item-cf β</th><th>user-based weight</th><th>item-cf weight</th><th>content weight</th><th>validation NDCG@10</th></tr>${rows}</table>`;
 }
 
 const COLORS: Record<ReportSeries['role'], string[]> = {
@@ -86,13 +105,20 @@ function legend(report: EvaluationReport): string {
     .join('')}</ul>`;
 }
 
+/** Metrics the table shows with their own header, decimals and a note under the table; the others show as named, 4 decimals. */
+const METRIC_DISPLAY: Record<string, { header: string; digits: number; note: string }> = {
+  novelty: { header: 'novelty (bits)', digits: 3, note: 'novelty: mean −log2(share of the training ratings) of the recommended movies; higher = less popular movies' },
+  arp: { header: 'ARP', digits: 1, note: 'ARP (average recommendation popularity): mean number of training ratings of the recommended movies; lower = less popularity bias' },
+};
+
 function metricsTable(report: EvaluationReport): string {
   const names = [...new Set(report.series.flatMap((s) => Object.keys(s.metrics)))];
-  const head = `<tr><th>series</th>${names.map((n) => `<th>${escapeHtml(n)}</th>`).join('')}</tr>`;
+  const head = `<tr><th>series</th>${names.map((n) => `<th>${escapeHtml(METRIC_DISPLAY[n]?.header ?? n)}</th>`).join('')}</tr>`;
   const rows = report.series
-    .map((s) => `<tr><td>${escapeHtml(s.label)}</td>${names.map((n) => `<td>${s.metrics[n] === undefined ? '–' : s.metrics[n].toFixed(4)}</td>`).join('')}</tr>`)
+    .map((s) => `<tr><td>${escapeHtml(s.label)}</td>${names.map((n) => `<td>${s.metrics[n] === undefined ? '–' : s.metrics[n].toFixed(METRIC_DISPLAY[n]?.digits ?? 4)}</td>`).join('')}</tr>`)
     .join('');
-  return `<table>${head}${rows}</table>`;
+  const notes = names.flatMap((n) => (METRIC_DISPLAY[n] ? [METRIC_DISPLAY[n].note] : []));
+  return `<table>${head}${rows}</table>${notes.length > 0 ? `<p class="notes">${notes.map(escapeHtml).join('<br>')}</p>` : ''}`;
 }
 
 export function renderEvaluationHtml(report: EvaluationReport): string {
@@ -104,8 +130,8 @@ export function renderEvaluationHtml(report: EvaluationReport): string {
 <style>
 body{font-family:system-ui,sans-serif;margin:2rem;color:#1f2328;max-width:1350px}
 h1{font-size:1.4rem}.charts{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;border:1px solid #d0d7de;border-radius:6px;padding:.5rem}
-table{border-collapse:collapse;margin-top:1rem}td,th{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:right}td:first-child,th:first-child{text-align:left}
-.legend{list-style:none;padding:0;display:flex;gap:1.2rem;flex-wrap:wrap}.legend span{display:inline-block;width:14px;height:4px;margin-right:.4rem;vertical-align:middle}
+table{border-collapse:collapse;margin-top:1rem}td,th{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:right}td:first-child,th:first-child{text-align:left}tr.chosen{font-weight:600}
+.notes{font-size:.85rem;color:#57606a}.legend{list-style:none;padding:0;display:flex;gap:1.2rem;flex-wrap:wrap}.legend span{display:inline-block;width:14px;height:4px;margin-right:.4rem;vertical-align:middle}
 </style></head><body>
 <h1>Evaluation of model ${escapeHtml(report.model_version)}</h1>
 <p>Run date ${escapeHtml(report.run_date)}, evaluated ${escapeHtml(report.created_at)}, protocol <b>${escapeHtml(report.protocol)}</b>; headline K = ${report.k}.</p>
@@ -114,6 +140,7 @@ ${legend(report)}
 <div class="charts">${lineChart(report, 'precision', 'Precision@K')}${lineChart(report, 'recall', 'Recall@K')}${lineChart(report, 'ndcg', 'NDCG@K')}</div>
 <h2>Metrics at K = ${report.k}</h2>
 ${metricsTable(report)}
+${report.tuning ? tuningTable(report.tuning) : ''}
 </body></html>
 `;
 }

@@ -34,8 +34,13 @@ export interface ModelManifest {
    * fresh only above it).
    */
   data_snapshot: { ratings_prefix: string; ratings: number; users: number; movies: number; checksum: string; bronze_watermark?: BronzeWatermark };
+  /** Every parameter the model was fitted with. */
   parameters: Record<string, unknown>;
-  training: { fit_seconds: number };
+  /**
+   * `tuning`: how the train stage chose the hybrid's blend — every setting tried with its validation
+   * NDCG@10, on a split carved from the evaluation's training part.
+   */
+  training: { fit_seconds: number; tuning?: Record<string, unknown> };
   /** Filled in once the model was evaluated. */
   metrics?: Record<string, number>;
   artifact: { key: string; bytes: number; sha256: string };

@@ -5,6 +5,9 @@ import { evaluate, type EvaluationResult } from '../../recommender/evaluation/ev
 import { computeFeatures, type MovieFeatures, type UserFeatures } from '../../recommender/features';
 import { HybridRecommender, type HybridParams } from '../../recommender/hybrid';
 import { buildUserItemMatrix } from '../../recommender/matrix';
+import { stratifiedSplit, temporalSplit } from '../../recommender/evaluation/split';
+import { tuneHybrid, type TuningResult } from '../../recommender/tuning';
+import { selectRows, toColumns } from '../../recommender/types';
 import type { Movie } from '../../recommender/types';
 
 /** The CPU-heavy jobs the batch runs in a worker thread (see run-in-thread.ts). */
@@ -30,11 +33,20 @@ export interface TrainJobInput {
   table: RatingTable;
   movies: Movie[];
   params?: Partial<HybridParams>;
+  /**
+   * Choose the hybrid's blend on a validation split carved from the training part of the split the
+   * evaluation stage will test on (same protocol and seed), so the choice never sees its test ratings.
+   */
+  tuning?: { protocol: 'stratified' | 'temporal'; seed: number; maxUsers: number };
   snapshotId: string;
   createdAt: string;
 }
 export interface TrainJobOutput {
   artifact: Uint8Array;
+  /** Every parameter the model was fitted with. */
+  params: HybridParams;
+  tuning?: TuningResult;
+  tuningSeconds?: number;
   fitSeconds: number;
   users: number;
   movies: number;
@@ -80,12 +92,28 @@ export const jobs = {
     progress({ step: 'matrix', ratings: input.table.userIds.length });
     const started = performance.now();
     const matrix = buildUserItemMatrix(input.table, input.movies.map((m) => m.movieId));
+    const matrixMs = performance.now() - started;
+    let tuning: TuningResult | undefined;
+    let tuningSeconds: number | undefined;
+    if (input.tuning && input.tuning.maxUsers > 0) {
+      progress({ step: 'tune', users: input.tuning.maxUsers });
+      const tuningStarted = performance.now();
+      const columns = toColumns(input.table);
+      const { protocol, seed, maxUsers } = input.tuning;
+      const evaluationTrain = (protocol === 'stratified' ? stratifiedSplit(columns, 0.75, seed) : temporalSplit(columns, 0.75)).train;
+      tuning = tuneHybrid(selectRows(columns, evaluationTrain), input.movies, input.params, { seed, maxUsers });
+      tuningSeconds = (performance.now() - tuningStarted) / 1000;
+    }
     progress({ step: 'fit', users: matrix.numUsers, movies: matrix.numMovies });
-    const model = HybridRecommender.fit(matrix, input.movies, input.params);
-    const fitSeconds = (performance.now() - started) / 1000;
+    const fitStarted = performance.now();
+    const model = HybridRecommender.fit(matrix, input.movies, { ...input.params, ...tuning?.params });
+    const fitSeconds = (matrixMs + performance.now() - fitStarted) / 1000;
     progress({ step: 'serialize' });
     const artifact = serialize(model, { snapshotId: input.snapshotId, createdAt: input.createdAt });
-    return { output: { artifact, fitSeconds, users: matrix.numUsers, movies: matrix.numMovies }, transfer: [artifact.buffer as ArrayBuffer] };
+    return {
+      output: { artifact, params: model.params, ...(tuning ? { tuning, tuningSeconds } : {}), fitSeconds, users: matrix.numUsers, movies: matrix.numMovies },
+      transfer: [artifact.buffer as ArrayBuffer],
+    };
   },
 
   /** One shard of the serving precompute: the candidate pools of a range of users. */

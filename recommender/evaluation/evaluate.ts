@@ -1,18 +1,24 @@
 import type { HybridParams, Method } from '../hybrid';
 import { HybridRecommender } from '../hybrid';
 import { buildUserItemMatrix } from '../matrix';
+import { tuneHybrid, type TuningResult } from '../tuning';
 import type { Dataset, RatingColumns } from '../types';
 import { selectRows, toColumns } from '../types';
 import { createRandom, shuffleInPlace } from '../random';
-import { catalogCoverage, mae, mapAtK, ndcgAtK, precisionAtK, recallAtK, rmse } from './metrics';
+import { averagePopularity, catalogCoverage, countByMovie, mae, mapAtK, ndcgAtK, novelty, precisionAtK, recallAtK, rmse } from './metrics';
 import type { Protocol, Split } from './split';
 import { kfoldSplits, positionsByUser, stratifiedSplit, temporalSplit } from './split';
 
 export type EvaluatedMethod = Method | 'most-popular';
-export const evaluatedMethods: readonly EvaluatedMethod[] = ['user-based', 'item-based', 'hybrid', 'most-popular'];
+export const evaluatedMethods: readonly EvaluatedMethod[] = ['user-based', 'item-based', 'hybrid', 'item-cf', 'most-popular'];
 
 export interface EvaluateOptions {
   protocol: Protocol;
+  /**
+   * Choose the hybrid's blend per split as the batch does (`tuneHybrid`), on a validation split
+   * carved from that split's training part, scoring at most `maxUsers` validation users.
+   */
+  tune?: { maxUsers: number };
   /** Cut-offs K of the ranking metrics (default [10]). */
   ks?: number[];
   seed?: number;
@@ -27,6 +33,29 @@ export interface EvaluateOptions {
   trainRatio?: number;
   /** Score at most this many test users, a seeded random sample (large datasets: the fit still uses all training data). */
   maxTestUsers?: number;
+  /**
+   * Train and test ratings to use instead of the split the protocol makes (e.g. read back from an
+   * export); the protocol then only decides what is scored (kfold: RMSE/MAE too). Movies come from
+   * the dataset's catalog; the dataset's ratings are not used.
+   */
+  split?: RatingSplit;
+  /** Also return the split's rows and every method's top-K lists (needs a single split). */
+  keepLists?: boolean;
+}
+
+/** One train/test pair of ratings. */
+export interface RatingSplit {
+  train: RatingColumns;
+  test: RatingColumns;
+}
+
+/** What `keepLists` returns: the rows used and each method's ranked lists, K = the largest K asked. */
+export interface EvaluationLists extends RatingSplit {
+  /** The test users scored, ascending. */
+  users: Int32Array;
+  k: number;
+  /** Per method, `lists[i]` = the movie ids recommended to `users[i]`, best first (at most k). */
+  recommendations: { method: EvaluatedMethod; lists: number[][] }[];
 }
 
 export interface MetricsAtK {
@@ -36,6 +65,10 @@ export interface MetricsAtK {
   ndcg: number;
   map: number;
   coverage: number;
+  /** Mean self-information of the recommended movies in bits, −log2(share of training ratings); see `novelty`. */
+  novelty: number;
+  /** Average recommendation popularity: mean number of training ratings of the recommended movies. */
+  arp: number;
 }
 
 export interface MethodEvaluation {
@@ -55,6 +88,10 @@ export interface EvaluationResult {
   testRatings: number;
   fitSeconds: number;
   results: MethodEvaluation[];
+  /** Only with `tune`: what each split's tuning tried and chose. */
+  tuning?: TuningResult[];
+  /** Only with `keepLists`. */
+  lists?: EvaluationLists;
 }
 
 /** The JSON summary at one K: the shape `npm run evaluate -- --json` prints. */
@@ -65,43 +102,53 @@ export interface EvaluationSummary {
   results: { method: EvaluatedMethod; metrics: Record<string, number> }[];
 }
 
+type AtK = Omit<MetricsAtK, 'k'>;
+
 interface Accumulator {
   rmse: number[];
   mae: number[];
-  perK: Map<number, { precision: number; recall: number; ndcg: number; map: number; coverage: number }[]>;
+  perK: Map<number, AtK[]>;
 }
 
 /**
  * Evaluates every method under one protocol; deterministic for a given seed. kfold scores rating
  * prediction (RMSE, MAE) and, like the other protocols, top-K ranking with the user's held-out
- * movies as the relevant set and their training movies excluded. Figures are averaged over users
- * within a split, then over splits.
+ * movies as the relevant set and their training movies excluded (the model's methods can recommend
+ * every other movie of the catalog or the training data; most-popular, every other movie with
+ * training ratings). Every user with a test rating is scored
+ * (or a seeded sample of them, `maxTestUsers`): NDCG averages over all of them, a user with no hit or
+ * an empty list counting 0; precision, recall and MAP average over the users whose list is not empty,
+ * as MS Recommenders' `ndcg_at_k` and `precision_at_k` / `recall_at_k` / `map_at_k` do (our methods
+ * always fill the list, so these are the same users unless a user has rated the whole catalog).
+ * Figures are averaged over users within a split, then over splits.
  */
 export function evaluate(dataset: Dataset, options: EvaluateOptions): EvaluationResult {
-  const columns = toColumns(dataset.ratings);
   const ks = [...(options.ks ?? [10])].sort((a, b) => a - b);
   const seed = options.seed ?? 42;
   const methods = options.methods ?? [...evaluatedMethods];
   const ratio = options.trainRatio ?? 0.75;
-  let splits: Split[];
-  if (options.protocol === 'kfold') splits = kfoldSplits(columns, options.folds ?? 5, seed).slice(0, options.runFolds ?? Infinity);
-  else if (options.protocol === 'stratified') splits = [stratifiedSplit(columns, ratio, seed)];
-  else splits = [temporalSplit(columns, ratio)];
+  const pairs = splitPairs(dataset, options, seed, ratio);
+  if (options.keepLists && pairs.length !== 1) throw new RangeError(`keepLists needs a single split, the evaluation has ${pairs.length}`);
 
   const acc = new Map<EvaluatedMethod, Accumulator>(methods.map((m) => [m, { rmse: [], mae: [], perK: new Map(ks.map((k) => [k, []])) }]));
   let testUsers = 0;
   let testRatings = 0;
   let fitSeconds = 0;
-  for (const split of splits) {
-    const train = selectRows(columns, split.train);
-    const test = selectRows(columns, split.test);
+  let lists: EvaluationLists | undefined;
+  const tuning: TuningResult[] = [];
+  for (const pair of pairs) {
+    const { train, test } = pair();
     const started = performance.now();
-    const model = HybridRecommender.fit(buildUserItemMatrix(train), dataset.movies, options.params);
+    const tuned = options.tune ? tuneHybrid(train, dataset.movies, options.params, { seed, maxUsers: options.tune.maxUsers }) : undefined;
+    if (tuned) tuning.push(tuned);
+    const model = HybridRecommender.fit(buildUserItemMatrix(train), dataset.movies, { ...options.params, ...tuned?.params });
     fitSeconds += (performance.now() - started) / 1000;
     const byUser = sampleUsers(groupByUser(test), options.maxTestUsers, seed);
     testUsers += byUser.size;
     testRatings += test.userIds.length;
-    const popularOrder = mostPopular(train);
+    const popularity: Popularity = { counts: countByMovie(train.movieIds), rows: train.userIds.length };
+    const popularOrder = mostPopular(train, popularity.counts);
+    if (options.keepLists) lists = { train, test, users: Int32Array.from(byUser.keys()), k: ks[ks.length - 1]!, recommendations: [] };
     for (const method of methods) {
       const a = acc.get(method)!;
       if (options.protocol === 'kfold' && method !== 'most-popular') {
@@ -113,19 +160,20 @@ export function evaluate(dataset: Dataset, options: EvaluateOptions): Evaluation
         a.rmse.push(rmse(predicted, test.ratings));
         a.mae.push(mae(predicted, test.ratings));
       }
-      scoreRanking(a, ks, byUser, test, model.matrix.numMovies, (userId, k) =>
+      const userLists = scoreRanking(a, ks, byUser, test, model.matrix.numMovies, popularity, (userId, k) =>
         method === 'most-popular'
           ? topUnseen(popularOrder, new Set(model.ratedMovies(userId)), k)
           : model.recommend(userId, { method, limit: k, ...(options.qualityWeight !== undefined ? { qualityWeight: options.qualityWeight } : {}) }).items.map((i) => i.movieId),
       );
+      lists?.recommendations.push({ method, lists: userLists });
     }
   }
   const mean = (values: number[]): number => values.reduce((s, v) => s + v, 0) / values.length;
-  return {
+  const result: EvaluationResult = {
     protocol: options.protocol,
     ks,
     seed,
-    splits: splits.length,
+    splits: pairs.length,
     testUsers,
     testRatings,
     fitSeconds,
@@ -142,6 +190,8 @@ export function evaluate(dataset: Dataset, options: EvaluateOptions): Evaluation
             ndcg: mean(list.map((x) => x.ndcg)),
             map: mean(list.map((x) => x.map)),
             coverage: mean(list.map((x) => x.coverage)),
+            novelty: mean(list.map((x) => x.novelty)),
+            arp: mean(list.map((x) => x.arp)),
           };
         }),
       };
@@ -152,23 +202,52 @@ export function evaluate(dataset: Dataset, options: EvaluateOptions): Evaluation
       return result;
     }),
   };
+  if (lists) result.lists = lists;
+  if (tuning.length > 0) result.tuning = tuning;
+  return result;
 }
 
+/**
+ * The train/test pairs to score, each made when asked for (k folds of a large dataset do not fit in
+ * memory at once): the given split, or those the protocol makes from the dataset.
+ */
+function splitPairs(dataset: Dataset, options: EvaluateOptions, seed: number, ratio: number): (() => RatingSplit)[] {
+  const given = options.split;
+  if (given) return [() => given];
+  const columns = toColumns(dataset.ratings);
+  let splits: Split[];
+  if (options.protocol === 'kfold') splits = kfoldSplits(columns, options.folds ?? 5, seed).slice(0, options.runFolds ?? Infinity);
+  else if (options.protocol === 'stratified') splits = [stratifiedSplit(columns, ratio, seed)];
+  else splits = [temporalSplit(columns, ratio)];
+  return splits.map((split) => () => ({ train: selectRows(columns, split.train), test: selectRows(columns, split.test) }));
+}
+
+interface Popularity {
+  /** Training ratings per movie id. */
+  counts: Map<number, number>;
+  /** Training rows. */
+  rows: number;
+}
+
+/** Scores one method on one split at every K; returns each scored user's list (at the largest K), in `byUser` order. */
 function scoreRanking(
   a: Accumulator,
   ks: number[],
   byUser: Map<number, number[]>,
   test: RatingColumns,
   catalogSize: number,
+  popularity: Popularity,
   recommend: (userId: number, k: number) => number[],
-): void {
+): number[][] {
   const maxK = ks[ks.length - 1]!;
   const lists: number[][] = [];
   const sums = ks.map(() => ({ precision: 0, recall: 0, ndcg: 0, map: 0 }));
+  let listed = 0;
   for (const [userId, positions] of byUser) {
     const relevant = new Set(positions.map((p) => test.movieIds[p]!));
     const list = recommend(userId, maxK);
     lists.push(list);
+    if (list.length > 0) listed++;
     ks.forEach((k, i) => {
       const s = sums[i]!;
       s.precision += precisionAtK(list, relevant, k);
@@ -178,16 +257,22 @@ function scoreRanking(
     });
   }
   const users = byUser.size;
+  // An empty list adds 0 to every sum: only the denominators differ (see `evaluate`).
+  const over = (sum: number, n: number): number => (n === 0 ? 0 : sum / n);
   ks.forEach((k, i) => {
     const s = sums[i]!;
+    const atK = lists.map((l) => l.slice(0, k));
     a.perK.get(k)!.push({
-      precision: s.precision / users,
-      recall: s.recall / users,
-      ndcg: s.ndcg / users,
-      map: s.map / users,
-      coverage: catalogCoverage(lists.map((l) => l.slice(0, k)), catalogSize),
+      precision: over(s.precision, listed),
+      recall: over(s.recall, listed),
+      ndcg: over(s.ndcg, users),
+      map: over(s.map, listed),
+      coverage: catalogCoverage(atK, catalogSize),
+      novelty: novelty(atK, popularity.counts, popularity.rows),
+      arp: averagePopularity(atK, popularity.counts),
     });
   });
+  return lists;
 }
 
 function sampleUsers(byUser: Map<number, number[]>, max: number | undefined, seed: number): Map<number, number[]> {
@@ -203,9 +288,7 @@ function groupByUser(test: RatingColumns): Map<number, number[]> {
 }
 
 /** The most-popular baseline: movies by number of training ratings (ties: smaller id). */
-export function mostPopular(train: RatingColumns): number[] {
-  const counts = new Map<number, number>();
-  for (const id of train.movieIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+export function mostPopular(train: RatingColumns, counts: ReadonlyMap<number, number> = countByMovie(train.movieIds)): number[] {
   return [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || a - b);
 }
 
@@ -216,6 +299,22 @@ function topUnseen(order: number[], seen: Set<number>, k: number): number[] {
     if (!seen.has(id)) out.push(id);
   }
   return out;
+}
+
+/**
+ * The ranking metrics at one K as named in summaries, reports and manifests: precision@K, recall@K,
+ * ndcg@K, map@K, coverage, novelty, arp (in that order).
+ */
+export function metricsAtKRecord(at: MetricsAtK): Record<string, number> {
+  return {
+    [`precision@${at.k}`]: at.precision,
+    [`recall@${at.k}`]: at.recall,
+    [`ndcg@${at.k}`]: at.ndcg,
+    [`map@${at.k}`]: at.map,
+    coverage: at.coverage,
+    novelty: at.novelty,
+    arp: at.arp,
+  };
 }
 
 export function summarise(result: EvaluationResult, dataset: string, k = 10): EvaluationSummary {
@@ -231,12 +330,7 @@ export function summarise(result: EvaluationResult, dataset: string, k = 10): Ev
         metrics.rmse = r.rmse;
         metrics.mae = r.mae;
       }
-      metrics[`precision@${k}`] = at.precision;
-      metrics[`recall@${k}`] = at.recall;
-      metrics[`ndcg@${k}`] = at.ndcg;
-      metrics[`map@${k}`] = at.map;
-      metrics.coverage = at.coverage;
-      return { method: r.method, metrics };
+      return { method: r.method, metrics: { ...metrics, ...metricsAtKRecord(at) } };
     }),
   };
 }

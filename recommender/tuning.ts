@@ -1,0 +1,94 @@
+import { ndcgAtK } from './evaluation/metrics';
+import { positionsByUser, stratifiedSplit } from './evaluation/split';
+import { HybridRecommender, mergeParams } from './hybrid';
+import { fitItemNeighbours } from './item-cf';
+import { buildUserItemMatrix } from './matrix';
+import type { HybridParams, HybridWeights } from './model-state';
+import { createRandom, shuffleInPlace } from './random';
+import type { Movie, RatingColumns } from './types';
+import { selectRows } from './types';
+
+/** One setting the tuner tried, with its validation NDCG@10. */
+export interface TuningTrial {
+  beta: number;
+  weights: HybridWeights;
+  ndcg: number;
+}
+
+export interface TuningResult {
+  /** The chosen parameters, as overrides of the given ones. */
+  params: Pick<HybridParams, 'itemCf' | 'hybridWeights'>;
+  trials: TuningTrial[];
+  validationUsers: number;
+  validationRatings: number;
+  trainRatio: number;
+  seed: number;
+}
+
+export interface TuningOptions {
+  seed: number;
+  /** Share of each user's ratings that fits the validation model; the rest validates. */
+  trainRatio?: number;
+  /** Score at most this many users (a seeded sample): the fit still uses every training rating. */
+  maxUsers?: number;
+  betas?: readonly number[];
+  weights?: readonly HybridWeights[];
+}
+
+/** The item-cf popularity penalties tried: the one parameter whose best value differs most between datasets. */
+export const tunedBetas: readonly number[] = [0.5, 0.6, 0.7];
+/** Hybrid blends tried: around the defaults, trading user-based against item-cf against content. */
+export const tunedWeights: readonly HybridWeights[] = [
+  { userCf: 0.2, itemCf: 0.6, content: 0.2 },
+  { userCf: 0.1, itemCf: 0.7, content: 0.2 },
+  { userCf: 0.3, itemCf: 0.5, content: 0.2 },
+  { userCf: 0.2, itemCf: 0.5, content: 0.3 },
+];
+
+/**
+ * Chooses the hybrid's blend weights and item-cf's popularity penalty on a validation split carved
+ * from `ratings` (per user, `trainRatio` fits and the rest validates, MS Recommenders' stratified
+ * rule), by hybrid NDCG@10 over the validation users; ties keep the earlier setting. The caller passes
+ * training data only — never the ratings a later evaluation tests on — so the choice cannot see them.
+ * Deterministic for a seed.
+ */
+export function tuneHybrid(ratings: RatingColumns, movies: Movie[], base: Partial<HybridParams> | undefined, options: TuningOptions): TuningResult {
+  const trainRatio = options.trainRatio ?? 0.8;
+  const split = stratifiedSplit(ratings, trainRatio, options.seed);
+  const fitPart = selectRows(ratings, split.train);
+  const validation = selectRows(ratings, split.test);
+  const merged = mergeParams(base);
+  const model = HybridRecommender.fit(buildUserItemMatrix(fitPart), movies, merged);
+  const users = sampleUsers(positionsByUser(validation), options.maxUsers, options.seed);
+  const trials: TuningTrial[] = [];
+  for (const beta of options.betas ?? tunedBetas) {
+    const itemCf = { ...merged.itemCf, beta };
+    const itemNeighbours = fitItemNeighbours(model.matrix, itemCf);
+    const candidate = HybridRecommender.fromCore({ ...model.state, itemNeighbours, params: { ...merged, itemCf } });
+    const blends = options.weights ?? tunedWeights;
+    const sums = blends.map(() => 0);
+    for (const [userId, positions] of users) {
+      const relevant = new Set(positions.map((p) => validation.movieIds[p]!));
+      candidate.hybridUnderBlends(userId, blends, 10).forEach((list, b) => (sums[b]! += ndcgAtK(list, relevant, 10)));
+    }
+    blends.forEach((weights, b) => trials.push({ beta, weights, ndcg: users.length === 0 ? 0 : sums[b]! / users.length }));
+  }
+  const best = trials.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
+  return {
+    params: { itemCf: { ...merged.itemCf, beta: best.beta }, hybridWeights: best.weights },
+    trials,
+    validationUsers: users.length,
+    validationRatings: validation.userIds.length,
+    trainRatio,
+    seed: options.seed,
+  };
+}
+
+function sampleUsers(byUser: Map<number, number[]>, max: number | undefined, seed: number): [number, number[]][] {
+  const ids = Int32Array.from(byUser.keys()).sort();
+  if (max !== undefined && ids.length > max) {
+    shuffleInPlace(ids, createRandom(seed));
+    return Array.from(ids.subarray(0, max).sort(), (id) => [id, byUser.get(id)!]);
+  }
+  return Array.from(ids, (id) => [id, byUser.get(id)!]);
+}

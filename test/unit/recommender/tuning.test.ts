@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { generateSynthetic } from '../../../recommender';
+import { tuneHybrid, tunedBetas, tunedWeights } from '../../../recommender/tuning';
+
+describe('recommender: choosing the hybrid blend on a validation split', function () {
+  this.timeout(60_000);
+  const data = generateSynthetic({ ratings: 20_000, seed: 3, users: 300, movies: 400 });
+
+  it('tries every β and blend, and chooses the one with the best validation NDCG@10', () => {
+    const result = tuneHybrid(data.ratings, data.movies, { minCandidateRatings: 5 }, { seed: 42, maxUsers: 120 });
+    assert.equal(result.trials.length, tunedBetas.length * tunedWeights.length);
+    assert.equal(result.validationUsers, 120);
+    const best = Math.max(...result.trials.map((t) => t.ndcg));
+    const chosen = result.trials.find((t) => t.ndcg === best)!;
+    assert.equal(result.params.itemCf.beta, chosen.beta);
+    assert.deepEqual(result.params.hybridWeights, chosen.weights);
+    assert.ok(result.trials.every((t) => t.ndcg >= 0 && t.ndcg <= 1));
+    assert.ok(best > 0, 'some blend finds validation movies');
+  });
+
+  it('is deterministic for a seed and depends on it', () => {
+    const options = { betas: [0.5, 0.7], weights: tunedWeights.slice(0, 2), maxUsers: 80 };
+    const once = tuneHybrid(data.ratings, data.movies, { minCandidateRatings: 5 }, { seed: 7, ...options });
+    const again = tuneHybrid(data.ratings, data.movies, { minCandidateRatings: 5 }, { seed: 7, ...options });
+    const other = tuneHybrid(data.ratings, data.movies, { minCandidateRatings: 5 }, { seed: 8, ...options });
+    assert.deepEqual(again, once);
+    assert.notDeepEqual(other.trials, once.trials);
+  });
+});
