@@ -10,6 +10,8 @@ export interface BatchSettings {
   evaluation: { protocol: 'stratified' | 'temporal'; seed: number; maxTestUsers: number };
   /** Validation users scored to choose the hybrid's blend (a seeded sample); 0 keeps the default parameters. */
   tuning: { maxUsers: number };
+  /** Catalogs of at most this many movies get item-cf's EASE table instead of RP3β's. */
+  itemCf: { easeMaxMovies: number };
   /** How long the reload stage waits for every live API replica to serve the deployed version. */
   reloadReplicasTimeoutMs: number;
 }

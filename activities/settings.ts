@@ -8,6 +8,7 @@ export function batchSettings(config: Config): BatchSettings {
     gate: config.batch.gate,
     evaluation: config.batch.evaluation,
     tuning: config.batch.tuning,
+    itemCf: config.batch.itemCf,
     reloadReplicasTimeoutMs: config.batch.reloadReplicasTimeoutMs,
   };
 }

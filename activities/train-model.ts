@@ -3,7 +3,7 @@ import { ApplicationFailure, cancellationSignal } from '@temporalio/activity';
 import type { BronzeWatermark } from '../domain/bronze';
 import { manifestKey, modelKey, readManifest, writeManifest, type ModelManifest } from '../domain/model-registry';
 import type { RatingTable } from '../recommender/ratings-table';
-import { defaultHybridParams } from '../recommender/hybrid';
+import { defaultHybridParams, mergeParams, type HybridParams } from '../recommender/hybrid';
 import type { Movie } from '../recommender/types';
 import { readCatalog } from './catalog';
 import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
@@ -18,14 +18,19 @@ function sha256(bytes: Uint8Array): string {
 }
 
 /** Identifies what a model is fitted on: the ratings, the catalog and the parameters. */
-export function snapshotChecksum(table: RatingTable, movies: Movie[]): string {
+export function snapshotChecksum(table: RatingTable, movies: Movie[], params: Partial<HybridParams> = {}): string {
   const hash = createHash('sha256');
   for (const column of [table.userIds, table.movieIds, table.ratings, table.timestamps]) {
     hash.update(new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
   }
   hash.update(JSON.stringify(movies));
-  hash.update(JSON.stringify(defaultHybridParams));
+  hash.update(JSON.stringify(mergeParams(params)));
   return hash.digest('hex');
+}
+
+/** The parameters the batch fits with before tuning: the defaults, with the deployment's EASE threshold. */
+export function batchModelParams(settings: ActivityDeps['settings']): Partial<HybridParams> {
+  return { itemCf: { ...defaultHybridParams.itemCf, easeMaxMovies: settings.itemCf.easeMaxMovies } };
 }
 
 /** The same data, catalog and parameters give the same version, whichever attempt trained it. */
@@ -59,7 +64,8 @@ export function createTrainModel(deps: ActivityDeps) {
       throw ApplicationFailure.nonRetryable(`no ratings under ${input.ratings_prefix}: nothing to train on`, 'InvalidBatchData');
     }
     const movies = toRecommenderMovies(await readCatalog(store));
-    const checksum = snapshotChecksum(table, movies);
+    const params = batchModelParams(deps.settings);
+    const checksum = snapshotChecksum(table, movies, params);
     const version = modelVersion(input.run_date, checksum);
     const ratings = table.userIds.length;
 
@@ -75,7 +81,7 @@ export function createTrainModel(deps: ActivityDeps) {
     const snapshotId = `${input.ratings_prefix}#${checksum}`;
     const trained = await runJobWithHeartbeats(
       'train',
-      { table, movies, snapshotId, createdAt, tuning: { protocol: deps.settings.evaluation.protocol, seed: deps.settings.evaluation.seed, maxUsers: deps.settings.tuning.maxUsers } },
+      { table, movies, params, snapshotId, createdAt, tuning: { protocol: deps.settings.evaluation.protocol, seed: deps.settings.evaluation.seed, maxUsers: deps.settings.tuning.maxUsers } },
       { phase: 'fit', model_version: version },
       [table.userIds.buffer, table.movieIds.buffer, table.ratings.buffer, table.timestamps.buffer] as ArrayBuffer[],
     );

@@ -140,6 +140,7 @@ const envSchema = z.object({
   EVALUATION_SEED: nonNegativeInt.default(42),
   EVALUATION_MAX_TEST_USERS: positiveInt.default(5000),
   TUNING_MAX_USERS: nonNegativeInt.default(500),
+  ITEM_CF_EASE_MAX_MOVIES: nonNegativeInt.default(2500),
 
   AIRFLOW_PYTHON: text.default('python3'),
   AIRFLOW_VENV: text.default('.venv/airflow'),
@@ -351,6 +352,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       evaluation: { protocol: e.EVALUATION_PROTOCOL, seed: e.EVALUATION_SEED, maxTestUsers: e.EVALUATION_MAX_TEST_USERS },
       /** Validation users the train stage scores to choose the hybrid's blend; 0 keeps the defaults. */
       tuning: { maxUsers: e.TUNING_MAX_USERS },
+      /** Catalogs of at most this many movies get item-cf's EASE table (a dense n³ solve) instead of RP3β's. */
+      itemCf: { easeMaxMovies: e.ITEM_CF_EASE_MAX_MOVIES },
       /** How long the reload stage waits for every live API replica to serve the deployed version. */
       reloadReplicasTimeoutMs: e.RELOAD_REPLICAS_TIMEOUT_MS,
     },

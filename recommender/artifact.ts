@@ -142,7 +142,7 @@ const paramsSchema = z.strictObject({
     yearWidths: z.array(z.int().min(1)).max(maxYearWidths),
     yearWeight: z.number().min(0).max(maxYearWeight),
   }),
-  itemCf: z.strictObject({ neighbours: nonNegativeInt, alpha: nonNegative, beta: nonNegative }),
+  itemCf: z.strictObject({ neighbours: nonNegativeInt, easeMaxMovies: nonNegativeInt, easeLambda: z.number().positive(), alpha: nonNegative, beta: nonNegative }),
   baseline: z.strictObject({ regUser: nonNegative, regItem: nonNegative, epochs: nonNegativeInt }),
   hybridWeights: z.strictObject({ userCf: nonNegative, itemCf: nonNegative, content: nonNegative }),
   predictionUserWeight: fraction,
@@ -420,6 +420,17 @@ export function deserializeCore(bytes: Uint8Array, options: { views?: boolean } 
   };
 
   const { numUsers, numMovies, numRatings } = header;
+  /** Per-movie neighbour lists (CSR): pointers over the movies, distinct movie indices, finite weights. */
+  const neighbourLists = (ptrName: 'contentPtr' | 'itemCfPtr', idxName: 'contentIdx' | 'itemCfIdx', weightName: 'contentSim' | 'itemCfWeight') => {
+    const ptr = section(ptrName);
+    const idx = section(idxName);
+    const weight = section(weightName);
+    expectLength(weightName, weight.length, idx.length, `one per ${idxName} entry`);
+    checkPointers(ptrName, ptr, numMovies, idx.length, idxName);
+    checkLists(idxName, ptr, idx, numMovies, 'distinct');
+    checkFinite(weightName, weight);
+    return { ptr, idx, weight };
+  };
   const userIds = section('userIds');
   const movieIds = section('movieIds');
   const rowPtr = section('rowPtr');
@@ -457,23 +468,10 @@ export function deserializeCore(bytes: Uint8Array, options: { views?: boolean } 
     checkFinite('contentDense', dense);
     content = { kind: 'dense', n: numMovies, values: dense };
   } else {
-    const ptr = section('contentPtr');
-    const idx = section('contentIdx');
-    const sim = section('contentSim');
-    expectLength('contentSim', sim.length, idx.length, 'one per contentIdx entry');
-    checkPointers('contentPtr', ptr, numMovies, idx.length, 'contentIdx');
-    checkLists('contentIdx', ptr, idx, numMovies, 'distinct');
-    checkFinite('contentSim', sim);
+    const { ptr, idx, weight: sim } = neighbourLists('contentPtr', 'contentIdx', 'contentSim');
     content = { kind: 'top-k', n: numMovies, ptr, idx, sim };
   }
-
-  const itemCfPtr = section('itemCfPtr');
-  const itemCfIdx = section('itemCfIdx');
-  const itemCfWeight = section('itemCfWeight');
-  expectLength('itemCfWeight', itemCfWeight.length, itemCfIdx.length, 'one per itemCfIdx entry');
-  checkPointers('itemCfPtr', itemCfPtr, numMovies, itemCfIdx.length, 'itemCfIdx');
-  checkLists('itemCfIdx', itemCfPtr, itemCfIdx, numMovies, 'distinct');
-  checkFinite('itemCfWeight', itemCfWeight, { min: 0, max: Infinity });
+  const itemNeighbours = neighbourLists('itemCfPtr', 'itemCfIdx', 'itemCfWeight');
 
   const userIndex = IdIndex.of(userIds);
   const movieIndex = IdIndex.of(movieIds);
@@ -484,7 +482,7 @@ export function deserializeCore(bytes: Uint8Array, options: { views?: boolean } 
     matrix,
     baselines: { globalMean: header.globalMean, userBias, itemBias },
     content,
-    itemNeighbours: { ptr: itemCfPtr, idx: itemCfIdx, weight: itemCfWeight },
+    itemNeighbours,
     catalog,
     params: header.params,
   };

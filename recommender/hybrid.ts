@@ -3,7 +3,7 @@ import { CandidateListsBuilder, candidatePool, type CandidateLists } from './can
 import { computeContentSimilarity, defaultContentParams, forEachSimilar } from './content';
 import { ContentRecaller } from './content-recall';
 import { UnknownMovieError } from './errors';
-import { defaultItemCfParams, fitItemNeighbours, itemCfRecall, itemCfScratch, type ItemCfScratch } from './item-cf';
+import { defaultItemCfParams, fitItemCf, itemCfRecall, itemCfScratch, type ItemCfScratch } from './item-cf';
 import type { UserItemMatrix } from './matrix';
 import { withExtraMovies } from './matrix';
 import { deriveState, type HybridParams, type HybridWeights, type ModelCore, type ModelState } from './model-state';
@@ -34,6 +34,12 @@ export const defaultHybridParams: HybridParams = {
   priorWeight: 10,
   qualityWeight: 0.3,
 };
+
+/** What the batch's tuning varies: the hybrid's recall weights and the default quality weight. */
+export interface HybridBlend {
+  weights: HybridWeights;
+  qualityWeight: number;
+}
 
 export interface RecommendOptions {
   method?: Method;
@@ -129,7 +135,7 @@ export class HybridRecommender {
       matrix: full,
       baselines: fitBaselines(full, merged.baseline),
       content: computeContentSimilarity(catalog, merged.content),
-      itemNeighbours: fitItemNeighbours(full, merged.itemCf),
+      itemNeighbours: fitItemCf(full, merged.itemCf),
       catalog,
       params: merged,
     });
@@ -308,24 +314,30 @@ export class HybridRecommender {
   }
 
   /**
-   * The hybrid's `limit` best movie ids for a user the model knows, under each of `blends`, with the
-   * recalls computed once: what the batch's tuning scores. A user with fewer than `minUserRatings`
-   * ratings gets the few-ratings answer under every blend; an unknown user the popular one.
+   * The hybrid's `limit` best movie ids for a user the model knows, under each of `blends` (recall
+   * weights and quality weight), with the recalls computed once: what the batch's tuning scores. A
+   * user with fewer than `minUserRatings` ratings gets the few-ratings answer; an unknown user the
+   * popular one.
    */
-  hybridUnderBlends(userId: number, blends: readonly HybridWeights[], limit: number): number[][] {
+  hybridUnderBlends(userId: number, blends: readonly HybridBlend[], limit: number): number[][] {
     const u = this.matrix.userIndex.get(userId);
     const profile = u === undefined ? undefined : this.cf.rowProfile(u);
     if (profile === undefined || profile.movies.length === 0) return blends.map(() => this.popular(limit, []).map((item) => item.movieId));
     const seen = this.seen;
     for (const i of profile.movies) seen[i] = 1;
     try {
-      const ids = (pool: Pool, path: RecommendationPath) => this.rankAndFill(pool, path, this.params.qualityWeight, limit).items.map((item) => item.movieId);
+      const ids = (pool: Pool, path: RecommendationPath, qualityWeight: number) => this.rankAndFill(pool, path, qualityWeight, limit).items.map((item) => item.movieId);
       if (profile.movies.length < this.params.minUserRatings) {
-        const few = ids(this.pools(profile, 'item-based')[0]!, 'content-from-few-ratings');
-        return blends.map(() => few);
+        const few = this.pools(profile, 'item-based')[0]!;
+        return blends.map((blend) => ids(few, 'content-from-few-ratings', blend.qualityWeight));
       }
       const recalls = this.recallsOf(profile);
-      return blends.map((blend) => ids(this.selectFrom(this.hybridRecall(recalls, blend)), 'personalised'));
+      const pools = new Map<HybridWeights, Pool>();
+      return blends.map((blend) => {
+        let pool = pools.get(blend.weights);
+        if (pool === undefined) pools.set(blend.weights, (pool = this.selectFrom(this.hybridRecall(recalls, blend.weights))));
+        return ids(pool, 'personalised', blend.qualityWeight);
+      });
     } finally {
       for (const i of profile.movies) seen[i] = 0;
     }

@@ -1,3 +1,4 @@
+import { fitEaseNeighbours } from './ease';
 import type { UserItemMatrix } from './matrix';
 import type { Profile } from './profile';
 import { emptyRecall, likedMovieEvidence, type Recall } from './recall';
@@ -15,17 +16,23 @@ import { topK } from './top-k';
  * the popular movies do not crowd every list. A user's recall
  * is Σ_{i rated} W(i, c) over the movies c linked to what they rated; ratings enter only as
  * "rated at all", which is what a top-K list predicts, and fresh ratings fold in by adding their rows.
+ * A catalog small enough for a dense n × n solve (`easeMaxMovies`) gets EASE's weights in the same
+ * table instead: they rank better, and recall and serving do not change.
  */
 export interface ItemCfParams {
   /** Neighbours kept per movie. */
   neighbours: number;
+  /** Catalogs of at most this many movies get EASE's table instead (see ease.ts); 0 never does. */
+  easeMaxMovies: number;
+  /** EASE's L2 regularisation λ, in ratings. */
+  easeLambda: number;
   /** Exponent of the walk's transition probabilities. */
   alpha: number;
   /** Popularity penalty on the arrival movie. */
   beta: number;
 }
 
-export const defaultItemCfParams: ItemCfParams = { neighbours: 200, alpha: 0.8, beta: 0.7 };
+export const defaultItemCfParams: ItemCfParams = { neighbours: 200, easeMaxMovies: 2500, easeLambda: 500, alpha: 0.8, beta: 0.7 };
 
 /** Each movie's neighbours, CSR: neighbours of i are idx/weight[ptr[i] .. ptr[i+1]), best first. */
 export interface ItemNeighbours {
@@ -47,8 +54,18 @@ export function itemCfScratch(numMovies: number): ItemCfScratch {
   return { mark: new Uint8Array(numMovies), score: new Float64Array(numMovies), best: new Float64Array(numMovies), source: new Int32Array(numMovies), touched: new Int32Array(numMovies) };
 }
 
-/** Neighbours of movies `from` .. `to` − 1 (all by default): the batch can split the movies over workers and join the parts. */
-export function fitItemNeighbours(matrix: UserItemMatrix, params: ItemCfParams = defaultItemCfParams, from = 0, to = matrix.numMovies): ItemNeighbours {
+/** Whether a model of this many movies gets EASE's table rather than RP3β's. */
+export function usesEase(numMovies: number, params: ItemCfParams): boolean {
+  return numMovies <= params.easeMaxMovies;
+}
+
+/** The item-cf table of a model: EASE's for a small catalog, RP3β's otherwise. */
+export function fitItemCf(matrix: UserItemMatrix, params: ItemCfParams = defaultItemCfParams): ItemNeighbours {
+  return usesEase(matrix.numMovies, params) ? fitEaseNeighbours(matrix, params.easeLambda, params.neighbours) : fitItemNeighbours(matrix, params);
+}
+
+/** RP3β neighbours of movies `from` .. `to` − 1 (all by default): the batch can split the movies over workers and join the parts. */
+export function fitItemNeighbours(matrix: UserItemMatrix, params: Pick<ItemCfParams, 'neighbours' | 'alpha' | 'beta'> = defaultItemCfParams, from = 0, to = matrix.numMovies): ItemNeighbours {
   const { numUsers, numMovies, rowPtr, colIdx, colPtr, rowIdx } = matrix;
   const userWeight = new Float64Array(numUsers);
   for (let u = 0; u < numUsers; u++) {

@@ -25,9 +25,11 @@ import { quietTemporalRuntime } from './temporal';
  * An isolated batch environment on the real stack: its own bucket, its own DynamoDB tables and its own
  * task queue, so tests neither see nor disturb each other's data.
  */
-export async function createBatchEnvironment() {
+/** `env` adds configuration variables (e.g. the production tuning instead of the suites' light one). */
+export async function createBatchEnvironment(env: NodeJS.ProcessEnv = {}) {
   const id = uniqueName('batch').toLowerCase();
   const overrides = {
+    ...env,
     S3_BUCKET: id,
     DYNAMODB_TABLE_PREFIX: `${id.replace(/-/g, '_')}_`,
     TEMPORAL_TASK_QUEUE: id,

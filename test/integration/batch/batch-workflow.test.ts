@@ -5,6 +5,7 @@ import { decodeParquet } from '../../../adapters/parquet/codec';
 import { connectTemporalClient } from '../../../adapters/temporal/client';
 import { queryProgress, startOrAttachBatch } from '../../../adapters/temporal/batch-runs';
 import { STAGES } from '../../../domain/batch';
+import type { EvaluationReport } from '../../../domain/evaluation-report';
 import { CURRENT_POINTER_KEY, evaluationHtmlKey, evaluationReportKey, manifestKey, modelKey, readCurrentPointer, readManifest, type ModelManifest } from '../../../domain/model-registry';
 import type { ObjectStore } from '../../../domain/ports';
 import { deserialize } from '../../../recommender/artifact';
@@ -61,7 +62,8 @@ describe('batch workflow (Temporal, MinIO, DynamoDB Local)', function () {
     }
 
     before(async () => {
-      env = await createBatchEnvironment();
+      // The production tuning and item-cf table, which the other batch suites keep light.
+      env = await createBatchEnvironment({ TUNING_MAX_USERS: '500', ITEM_CF_EASE_MAX_MOVIES: '2500' });
       runDate = await freshRunDate(client);
       await publishMovies(env.store, 'ml-100k', ml100k.movies);
       await landRatings(env.store, env.config.s3.bronzePrefix, runDate, ml100k.ratings, { objects: 10 });
@@ -101,10 +103,18 @@ describe('batch workflow (Temporal, MinIO, DynamoDB Local)', function () {
       assert.equal(manifest.metrics?.['ndcg@10'], result.outcome.metrics['ndcg@10']);
       const model = deserialize((await env.store.get(modelKey(version)))!);
       assert.equal(model.recommend(1, { method: 'hybrid', limit: 5 }).items.length, 5);
-      const report = JSON.parse(new TextDecoder().decode((await env.store.get(evaluationReportKey(version))))) as { series: { role: string }[] };
-      assert.deepEqual(report.series.map((s) => s.role).sort(), ['baseline', 'candidate', 'method', 'method']);
+      const report = JSON.parse(new TextDecoder().decode((await env.store.get(evaluationReportKey(version))))) as EvaluationReport;
+      assert.deepEqual(report.series.map((s) => s.role).sort(), ['baseline', 'candidate', 'method', 'method', 'method']);
       const html = new TextDecoder().decode((await env.store.get(evaluationHtmlKey(version))));
       assert.match(html, /<svg[^>]*aria-label="NDCG@K"/);
+      // The blend was chosen on validation users, and the model, its manifest and its report agree on it.
+      const tuning = manifest.training.tuning as { trials: { ndcg: number }[]; validationUsers: number; params: { hybridWeights: unknown } };
+      assert.equal(tuning.validationUsers, 500);
+      assert.equal(report.tuning?.trials.length, tuning.trials.length);
+      assert.deepEqual(model.params.hybridWeights, tuning.params.hybridWeights);
+      assert.deepEqual(manifest.parameters.hybridWeights, tuning.params.hybridWeights);
+      assert.equal(model.params.itemCf.easeMaxMovies, 2500, 'ml-100k gets the EASE table');
+      assert.match(html, /How the hybrid's blend was chosen/);
       assert.equal((await readCurrentPointer(env.store))?.version, version);
     });
 

@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { CancelledFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import { readCatalog } from '../../../activities/catalog';
 import { toRecommenderMovies } from '../../../activities/movies';
-import { modelVersion, snapshotChecksum } from '../../../activities/train-model';
+import { batchModelParams, modelVersion, snapshotChecksum } from '../../../activities/train-model';
+import { batchSettings } from '../../../activities/settings';
 import { connectTemporalClient } from '../../../adapters/temporal/client';
 import { queryProgress, startOrAttachBatch, type BatchHandle } from '../../../adapters/temporal/batch-runs';
 import type { FeatureItem, FeatureStore, ObjectCondition, ObjectStore } from '../../../domain/ports';
@@ -131,7 +132,7 @@ describe('batch workflow: crashes and transient failures', function () {
     assert.equal((await attemptsByActivity(handle)).get('trainModel'), 2, 'trainModel ran again on the new worker');
     assert.equal(outcome.deployed, true);
     const catalog = toRecommenderMovies(await readCatalog(env.store));
-    const expected = modelVersion(runDate, snapshotChecksum(latestPerPair(ml100k.ratings).table, catalog));
+    const expected = modelVersion(runDate, snapshotChecksum(latestPerPair(ml100k.ratings).table, catalog, batchModelParams(batchSettings(env.config))));
     assert.equal(outcome.model_version, expected, 'the version an uninterrupted run derives from the same data');
     const manifest = await readManifest(env.store, outcome.model_version);
     assert.equal(manifest?.data_snapshot.ratings, 100_000);

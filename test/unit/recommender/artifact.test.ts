@@ -131,7 +131,7 @@ describe('recommender: model artifact against hostile bytes with a valid checksu
     ['evidence naming no movie', editSection(pooled, 'candidateEvidence', (e) => void (e[0] = -(numMovies + 1))), new RegExp(`candidateEvidence\\[0\\] = -${numMovies + 1} is neither a rating nor a movie index`)],
     ['an item-cf neighbour out of range', editSection(dense, 'itemCfIdx', (c) => void (c[0] = numMovies)), new RegExp(`itemCfIdx\\[0\\] = ${numMovies} is outside 0\\.\\.${numMovies - 1}`)],
     ['an item-cf neighbour listed twice', editSection(dense, 'itemCfIdx', (c) => void (c[1] = c[0]!)), /itemCfIdx\[1\] = \d+ appears twice in list 0/],
-    ['a negative item-cf weight', editSection(dense, 'itemCfWeight', (w) => void (w[2] = -0.5)), /itemCfWeight\[2\] = -0\.5 is not a finite number within \[0, Infinity\]/],
+    ['an infinite item-cf weight', editSection(dense, 'itemCfWeight', (w) => void (w[2] = -Infinity)), /itemCfWeight\[2\] = -Infinity is not a finite number/],
     ['item-cf pointers past their list', editSection(dense, 'itemCfPtr', (p) => void (p[p.length - 1] = p[p.length - 1]! + 1)), /itemCfPtr ends at \d+, not at the \d+ entries of itemCfIdx/],
     ['fractional evidence below 0', editSection(pooled, 'candidateEvidence', (e) => void (e[0] = -1.5)), /candidateEvidence\[0\] = -1\.5/],
   ];
