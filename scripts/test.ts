@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   const explicit = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--grep').map((f) => path.resolve(f));
 
   // The suites run many ml-100k batches: they choose the blend on 100 validation users and keep
-  // item-cf on RP3β (EASE's dense solve takes ~15 s per fit on a small machine). The full-run batch
+  // item-cf on RP3β (EASE's dense solve takes ~13 s per fit on a small machine). The full-run batch
   // test sets the production values itself; a caller's environment wins.
   process.env.TUNING_MAX_USERS ??= '100';
   process.env.ITEM_CF_EASE_MAX_MOVIES ??= '0';
