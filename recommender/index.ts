@@ -16,7 +16,9 @@ export type { QualityScores } from './quality';
 export { computeQuality } from './quality';
 export type {
   FreshRatingInput,
+  HybridBlend,
   HybridParams,
+  HybridWeights,
   Method,
   ModelCore,
   ModelState,
@@ -45,3 +47,8 @@ export { averagePopularity, countByMovie, novelty } from './evaluation/metrics';
 export { NumpyRandomState, numpyRand } from './evaluation/numpy-random';
 export { roundHalfEven, stratifiedSplit, temporalSplit, trainCount } from './evaluation/split';
 export { parseRatingsCsv, ratingsCsvChunks, ratingsCsvHeader, recommendationsCsvChunks, recommendationsCsvHeader, SplitCsvError } from './evaluation/split-csv';
+export type { ItemCfParams, ItemNeighbours } from './item-cf';
+export { concatItemNeighbours, defaultItemCfParams, fitItemCf, fitItemNeighbours, usesEase } from './item-cf';
+export { fitEaseNeighbours } from './ease';
+export type { TuningOptions, TuningResult, TuningTrial } from './tuning';
+export { tuneHybrid, tunedBetas, tunedQualityWeights, tunedWeights } from './tuning';
