@@ -5,12 +5,13 @@
  * --params overrides model parameters (a partial HybridParams, e.g. '{"userCf":{"shrinkage":50}}'), to compare settings.
  * --export DIR writes DIR/train.csv, DIR/test.csv (the exact rows) and DIR/recommendations.csv (every method's top 10 per
  * test user); --split DIR scores the train/test pair in DIR instead of splitting (the catalog still comes from --dataset).
+ * Item-cf's EASE threshold comes from ITEM_CF_EASE_MAX_MOVIES, as in the batch (--params can override it).
  * --tune USERS chooses the hybrid's blend as the batch does, on a validation split of each training part (USERS validation
  * users scored), and prints what it tried and chose.
  */
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config';
-import { evaluate, loadDataset, protocols, ratingCount, SplitCsvError, summarise } from '../recommender';
+import { defaultItemCfParams, evaluate, loadDataset, protocols, ratingCount, SplitCsvError, summarise } from '../recommender';
 import type { EvaluationSummary, HybridParams, Protocol, RatingSplit } from '../recommender';
 import { readSplitDir, writeEvaluationExport } from './evaluation-files';
 
@@ -102,12 +103,14 @@ function main(): void {
     if (err instanceof SplitCsvError) fail(err.message);
     throw err;
   }
-  const params = values.params === undefined ? undefined : (JSON.parse(values.params) as Partial<HybridParams>);
+  const given = values.params === undefined ? undefined : (JSON.parse(values.params) as Partial<HybridParams>);
+  // As the batch fits: with the deployment's EASE threshold, unless --params says otherwise.
+  const params: Partial<HybridParams> = { ...given, itemCf: { ...defaultItemCfParams, easeMaxMovies: config.batch.itemCf.easeMaxMovies, ...given?.itemCf } };
   const result = evaluate(dataset, {
     protocol,
     seed,
     ks: [10],
-    ...(params ? { params } : {}),
+    params,
     ...(split ? { split } : {}),
     ...(tuneUsers !== undefined ? { tune: { maxUsers: tuneUsers } } : {}),
     ...(values.export !== undefined ? { keepLists: true } : {}),

@@ -22,7 +22,10 @@ import { topK } from './top-k';
 export interface ItemCfParams {
   /** Neighbours kept per movie. */
   neighbours: number;
-  /** Catalogs of at most this many movies get EASE's table instead (see ease.ts); 0 never does. */
+  /**
+   * Catalogs of at most this many movies get EASE's table instead (see ease.ts); 0, the library
+   * default, never does (the batch and `npm run evaluate` take ITEM_CF_EASE_MAX_MOVIES, 2500).
+   */
   easeMaxMovies: number;
   /** EASE's L2 regularisation λ, in ratings. */
   easeLambda: number;
@@ -32,7 +35,7 @@ export interface ItemCfParams {
   beta: number;
 }
 
-export const defaultItemCfParams: ItemCfParams = { neighbours: 200, easeMaxMovies: 2500, easeLambda: 500, alpha: 0.8, beta: 0.7 };
+export const defaultItemCfParams: ItemCfParams = { neighbours: 200, easeMaxMovies: 0, easeLambda: 500, alpha: 0.8, beta: 0.7 };
 
 /** Each movie's neighbours, CSR: neighbours of i are idx/weight[ptr[i] .. ptr[i+1]), best first. */
 export interface ItemNeighbours {

@@ -22,7 +22,7 @@ describe('recommender: choosing the hybrid blend on a validation split', functio
   });
 
   it('tries only the blends with EASE’s table, which has no β', () => {
-    const result = tuneHybrid(data.ratings, data.movies, { minCandidateRatings: 5 }, { seed: 42, maxUsers: 60 });
+    const result = tuneHybrid(data.ratings, data.movies, { minCandidateRatings: 5, itemCf: { ...defaultItemCfParams, easeMaxMovies: 1000 } }, { seed: 42, maxUsers: 60 });
     assert.equal(result.trials.length, tunedWeights.length * tunedQualityWeights.length);
     assert.ok(result.trials.every((t) => t.beta === defaultItemCfParams.beta));
   });
