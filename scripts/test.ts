@@ -50,10 +50,10 @@ async function main(): Promise<number> {
   const grep = grepIndex >= 0 ? args[grepIndex + 1] : undefined;
   const explicit = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--grep').map((f) => path.resolve(f));
 
-  // The suites run many ml-100k batches: they choose the blend on 100 validation users and keep
+  // The suites run many ml-100k batches: they skip choosing the blend (a second fit per run) and keep
   // item-cf on RP3β (EASE's dense solve takes ~13 s per fit on a small machine). The full-run batch
-  // test sets the production values itself; a caller's environment wins.
-  process.env.TUNING_MAX_USERS ??= '100';
+  // test runs the production values; a caller's environment wins.
+  process.env.TUNING_MAX_USERS ??= '0';
   process.env.ITEM_CF_EASE_MAX_MOVIES ??= '0';
   const config = loadConfigOrExit();
   const testRoot = path.join(config.projectRoot, 'test');
