@@ -11,6 +11,7 @@ import { createKafkaBatchSender } from '../adapters/kafka/batch-sender';
 import { DEFAULT_STALL_MS, trackLiveness, type ConsumerLiveness } from './liveness';
 import { writeOnce } from './write-once';
 import { sinkBatch, type BronzeSinkDeps, type ConsumedMessage, type SinkResult } from './bronze-sink';
+import { rejoiningOnMembershipLoss } from '../adapters/kafka/group-membership';
 
 /**
  * A member that vanished without leaving (a crash) holds its partitions until its session expires; a
@@ -83,9 +84,9 @@ export async function startBronzeConsumer(options: BronzeConsumerOptions): Promi
       if (batch.messages.length === 0) return;
       const result = await sinkBatch(sinkDeps, batch.topic, batch.partition, batch.messages);
       const next = (BigInt(result.lastOffset) + 1n).toString();
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      await rejoiningOnMembershipLoss(() => consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]));
       payload.resolveOffset(result.lastOffset);
-      await payload.heartbeat();
+      await rejoiningOnMembershipLoss(() => payload.heartbeat());
       logger.debug({ partition: batch.partition, first: batch.firstOffset(), last: result.lastOffset, objects: result.objects, dead_letters: result.deadLetters, dead_letter_objects: result.deadLetterObjects }, 'batch stored');
       options.onBatch?.({ partition: batch.partition, result, messages: batch.messages });
     },

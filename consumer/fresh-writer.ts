@@ -16,6 +16,7 @@ import type { FreshRatingStore } from '../domain/ports';
 import { checkMessage, type ConsumedMessage } from './bronze-sink';
 import type { RunningConsumer } from './bronze-consumer';
 import { DEFAULT_STALL_MS, trackLiveness } from './liveness';
+import { rejoiningOnMembershipLoss } from '../adapters/kafka/group-membership';
 
 const SESSION_TIMEOUT_MS = 10_000;
 const MAX_BYTES_PER_PARTITION = 1024 * 1024;
@@ -89,13 +90,13 @@ export async function startFreshRatingWriter(options: FreshWriterOptions): Promi
           } catch (err) {
             if (!payload.isRunning()) throw err;
             logger.warn({ err: err instanceof Error ? err.message : String(err), partition: batch.partition, attempt }, 'fresh-rating store write failed; retrying');
-            await payload.heartbeat();
+            await rejoiningOnMembershipLoss(() => payload.heartbeat());
             await sleep(RETRY_MS);
           }
         }
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        await rejoiningOnMembershipLoss(() => consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]));
         payload.resolveOffset(last.offset);
-        await payload.heartbeat();
+        await rejoiningOnMembershipLoss(() => payload.heartbeat());
         logger.debug({ partition: batch.partition, last: last.offset, fresh_ratings: items.length }, 'fresh ratings stored');
         options.onBatch?.({ partition: batch.partition, items: items.length, lastOffset: last.offset });
       }
