@@ -35,12 +35,6 @@ export const defaultHybridParams: HybridParams = {
   qualityWeight: 0.3,
 };
 
-/** What the batch's tuning varies: the hybrid's recall weights and the default quality weight. */
-export interface HybridBlend {
-  weights: HybridWeights;
-  qualityWeight: number;
-}
-
 export interface RecommendOptions {
   method?: Method;
   limit?: number;
@@ -315,29 +309,23 @@ export class HybridRecommender {
 
   /**
    * The hybrid's `limit` best movie ids for a user the model knows, under each of `blends` (recall
-   * weights and quality weight), with the recalls computed once: what the batch's tuning scores. A
-   * user with fewer than `minUserRatings` ratings gets the few-ratings answer; an unknown user the
-   * popular one.
+   * weights), with the recalls computed once: what the batch's tuning scores. A user with fewer than
+   * `minUserRatings` ratings gets the few-ratings answer; an unknown user the popular one.
    */
-  hybridUnderBlends(userId: number, blends: readonly HybridBlend[], limit: number): number[][] {
+  hybridUnderBlends(userId: number, blends: readonly HybridWeights[], limit: number): number[][] {
     const u = this.matrix.userIndex.get(userId);
     const profile = u === undefined ? undefined : this.cf.rowProfile(u);
     if (profile === undefined || profile.movies.length === 0) return blends.map(() => this.popular(limit, []).map((item) => item.movieId));
     const seen = this.seen;
     for (const i of profile.movies) seen[i] = 1;
     try {
-      const ids = (pool: Pool, path: RecommendationPath, qualityWeight: number) => this.rankAndFill(pool, path, qualityWeight, limit).items.map((item) => item.movieId);
+      const ids = (pool: Pool, path: RecommendationPath) => this.rankAndFill(pool, path, this.params.qualityWeight, limit).items.map((item) => item.movieId);
       if (profile.movies.length < this.params.minUserRatings) {
-        const few = this.pools(profile, 'item-based')[0]!;
-        return blends.map((blend) => ids(few, 'content-from-few-ratings', blend.qualityWeight));
+        const few = ids(this.pools(profile, 'item-based')[0]!, 'content-from-few-ratings');
+        return blends.map(() => few);
       }
       const recalls = this.recallsOf(profile);
-      const pools = new Map<HybridWeights, Pool>();
-      return blends.map((blend) => {
-        let pool = pools.get(blend.weights);
-        if (pool === undefined) pools.set(blend.weights, (pool = this.selectFrom(this.hybridRecall(recalls, blend.weights))));
-        return ids(pool, 'personalised', blend.qualityWeight);
-      });
+      return blends.map((weights) => ids(this.selectFrom(this.hybridRecall(recalls, weights)), 'personalised'));
     } finally {
       for (const i of profile.movies) seen[i] = 0;
     }

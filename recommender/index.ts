@@ -16,7 +16,6 @@ export type { QualityScores } from './quality';
 export { computeQuality } from './quality';
 export type {
   FreshRatingInput,
-  HybridBlend,
   HybridParams,
   HybridWeights,
   Method,
@@ -51,4 +50,4 @@ export type { ItemCfParams, ItemNeighbours } from './item-cf';
 export { concatItemNeighbours, defaultItemCfParams, fitItemCf, fitItemNeighbours, usesEase } from './item-cf';
 export { fitEaseNeighbours } from './ease';
 export type { TuningOptions, TuningResult, TuningTrial } from './tuning';
-export { tuneHybrid, tunedBetas, tunedQualityWeights, tunedWeights } from './tuning';
+export { tuneHybrid, tunedBetas, tunedWeights } from './tuning';

@@ -1,10 +1,9 @@
 import { ndcgAtK } from './evaluation/metrics';
-import { positionsByUser, stratifiedSplit } from './evaluation/split';
+import { groupByUser, sampleUsers, stratifiedSplit } from './evaluation/split';
 import { HybridRecommender, mergeParams } from './hybrid';
 import { fitItemNeighbours, usesEase } from './item-cf';
 import { buildUserItemMatrix } from './matrix';
 import type { HybridParams, HybridWeights } from './model-state';
-import { createRandom, shuffleInPlace } from './random';
 import type { Movie, RatingColumns } from './types';
 import { selectRows } from './types';
 
@@ -12,13 +11,12 @@ import { selectRows } from './types';
 export interface TuningTrial {
   beta: number;
   weights: HybridWeights;
-  qualityWeight: number;
   ndcg: number;
 }
 
 export interface TuningResult {
   /** The chosen parameters, as overrides of the given ones. */
-  params: Pick<HybridParams, 'itemCf' | 'hybridWeights' | 'qualityWeight'>;
+  params: Pick<HybridParams, 'itemCf' | 'hybridWeights'>;
   trials: TuningTrial[];
   validationUsers: number;
   validationRatings: number;
@@ -34,7 +32,6 @@ export interface TuningOptions {
   maxUsers?: number;
   betas?: readonly number[];
   weights?: readonly HybridWeights[];
-  qualityWeights?: readonly number[];
 }
 
 /** The item-cf popularity penalties tried: the one parameter whose best value differs most between datasets. */
@@ -47,12 +44,6 @@ export const tunedWeights: readonly HybridWeights[] = [
   { userCf: 0.2, itemCf: 0.5, content: 0.3 },
   { userCf: 0.2, itemCf: 0.4, content: 0.4 },
 ];
-/**
- * Default quality weights tried: only SPEC §2.8's 0.3. The default is every method's, and a lighter
- * rerank that helps the hybrid costs the content method more (ml-latest-small, seed 42: item-based
- * NDCG@10 0.2548 → 0.1826 at 0.1), so it is not the hybrid's to choose.
- */
-export const tunedQualityWeights: readonly number[] = [0.3];
 
 /**
  * Chooses the hybrid's blend weights and (with RP3β's table) item-cf's popularity penalty on a
@@ -69,7 +60,7 @@ export function tuneHybrid(ratings: RatingColumns, movies: Movie[], base: Partia
   const validation = selectRows(ratings, split.test);
   const merged = mergeParams(base);
   const model = HybridRecommender.fit(buildUserItemMatrix(fitPart), movies, merged);
-  const users = sampleUsers(positionsByUser(validation), options.maxUsers, options.seed);
+  const users = [...sampleUsers(groupByUser(validation), options.maxUsers, options.seed)];
   const trials: TuningTrial[] = [];
   // β is RP3β's: with EASE's table there is one table to try.
   const ease = usesEase(model.matrix.numMovies, merged.itemCf);
@@ -77,30 +68,21 @@ export function tuneHybrid(ratings: RatingColumns, movies: Movie[], base: Partia
     const itemCf = { ...merged.itemCf, beta };
     const itemNeighbours = ease ? model.state.itemNeighbours : fitItemNeighbours(model.matrix, itemCf);
     const candidate = HybridRecommender.fromCore({ ...model.state, itemNeighbours, params: { ...merged, itemCf } });
-    const blends = (options.weights ?? tunedWeights).flatMap((weights) => (options.qualityWeights ?? tunedQualityWeights).map((qualityWeight) => ({ weights, qualityWeight })));
+    const blends = options.weights ?? tunedWeights;
     const sums = blends.map(() => 0);
     for (const [userId, positions] of users) {
       const relevant = new Set(positions.map((p) => validation.movieIds[p]!));
       candidate.hybridUnderBlends(userId, blends, 10).forEach((list, b) => (sums[b]! += ndcgAtK(list, relevant, 10)));
     }
-    blends.forEach((blend, b) => trials.push({ beta, ...blend, ndcg: users.length === 0 ? 0 : sums[b]! / users.length }));
+    blends.forEach((weights, b) => trials.push({ beta, weights, ndcg: users.length === 0 ? 0 : sums[b]! / users.length }));
   }
   const best = trials.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
   return {
-    params: { itemCf: { ...merged.itemCf, beta: best.beta }, hybridWeights: best.weights, qualityWeight: best.qualityWeight },
+    params: { itemCf: { ...merged.itemCf, beta: best.beta }, hybridWeights: best.weights },
     trials,
     validationUsers: users.length,
     validationRatings: validation.userIds.length,
     trainRatio,
     seed: options.seed,
   };
-}
-
-function sampleUsers(byUser: Map<number, number[]>, max: number | undefined, seed: number): [number, number[]][] {
-  const ids = Int32Array.from(byUser.keys()).sort();
-  if (max !== undefined && ids.length > max) {
-    shuffleInPlace(ids, createRandom(seed));
-    return Array.from(ids.subarray(0, max).sort(), (id) => [id, byUser.get(id)!]);
-  }
-  return Array.from(ids, (id) => [id, byUser.get(id)!]);
 }

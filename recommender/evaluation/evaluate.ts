@@ -4,10 +4,9 @@ import { buildUserItemMatrix } from '../matrix';
 import { tuneHybrid, type TuningResult } from '../tuning';
 import type { Dataset, RatingColumns } from '../types';
 import { selectRows, toColumns } from '../types';
-import { createRandom, shuffleInPlace } from '../random';
 import { averagePopularity, catalogCoverage, countByMovie, mae, mapAtK, ndcgAtK, novelty, precisionAtK, recallAtK, rmse } from './metrics';
 import type { Protocol, Split } from './split';
-import { kfoldSplits, positionsByUser, stratifiedSplit, temporalSplit } from './split';
+import { groupByUser, kfoldSplits, sampleUsers, stratifiedSplit, temporalSplit } from './split';
 
 export type EvaluatedMethod = Method | 'most-popular';
 export const evaluatedMethods: readonly EvaluatedMethod[] = ['user-based', 'item-based', 'hybrid', 'item-cf', 'most-popular'];
@@ -273,18 +272,6 @@ function scoreRanking(
     });
   });
   return lists;
-}
-
-function sampleUsers(byUser: Map<number, number[]>, max: number | undefined, seed: number): Map<number, number[]> {
-  if (max === undefined || byUser.size <= max) return byUser;
-  const ids = Int32Array.from(byUser.keys());
-  shuffleInPlace(ids, createRandom(seed));
-  const chosen = ids.subarray(0, max).sort();
-  return new Map(Array.from(chosen, (id) => [id, byUser.get(id)!]));
-}
-
-function groupByUser(test: RatingColumns): Map<number, number[]> {
-  return new Map([...positionsByUser(test)].sort((x, y) => x[0] - y[0]));
 }
 
 /** The most-popular baseline: movies by number of training ratings (ties: smaller id). */

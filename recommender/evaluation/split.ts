@@ -23,6 +23,20 @@ export function positionsByUser(columns: RatingColumns): Map<number, number[]> {
   return byUser;
 }
 
+/** Each user's row positions, users in ascending id order. */
+export function groupByUser(columns: RatingColumns): Map<number, number[]> {
+  return new Map([...positionsByUser(columns)].sort((x, y) => x[0] - y[0]));
+}
+
+/** At most `max` of the users (all when `max` is undefined), a seeded random sample, in ascending id order. */
+export function sampleUsers(byUser: Map<number, number[]>, max: number | undefined, seed: number): Map<number, number[]> {
+  if (max === undefined || byUser.size <= max) return byUser;
+  const ids = Int32Array.from(byUser.keys());
+  shuffleInPlace(ids, createRandom(seed));
+  const chosen = ids.subarray(0, max).sort();
+  return new Map(Array.from(chosen, (id) => [id, byUser.get(id)!]));
+}
+
 function sortedUsers(byUser: Map<number, number[]>): number[] {
   return [...byUser.keys()].sort((a, b) => a - b);
 }

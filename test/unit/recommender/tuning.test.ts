@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateSynthetic } from '../../../recommender';
 import { defaultItemCfParams } from '../../../recommender/item-cf';
-import { tuneHybrid, tunedBetas, tunedQualityWeights, tunedWeights } from '../../../recommender/tuning';
+import { tuneHybrid, tunedBetas, tunedWeights } from '../../../recommender/tuning';
 
 describe('recommender: choosing the hybrid blend on a validation split', function () {
   this.timeout(60_000);
@@ -10,20 +10,19 @@ describe('recommender: choosing the hybrid blend on a validation split', functio
   it('tries every β and blend, and chooses the one with the best validation NDCG@10', () => {
     // RP3β's table (EASE's has no β to try).
     const result = tuneHybrid(data.ratings, data.movies, { minCandidateRatings: 5, itemCf: { ...defaultItemCfParams, easeMaxMovies: 0 } }, { seed: 42, maxUsers: 120 });
-    assert.equal(result.trials.length, tunedBetas.length * tunedWeights.length * tunedQualityWeights.length);
+    assert.equal(result.trials.length, tunedBetas.length * tunedWeights.length);
     assert.equal(result.validationUsers, 120);
     const best = Math.max(...result.trials.map((t) => t.ndcg));
     const chosen = result.trials.find((t) => t.ndcg === best)!;
     assert.equal(result.params.itemCf.beta, chosen.beta);
     assert.deepEqual(result.params.hybridWeights, chosen.weights);
-    assert.equal(result.params.qualityWeight, chosen.qualityWeight);
     assert.ok(result.trials.every((t) => t.ndcg >= 0 && t.ndcg <= 1));
     assert.ok(best > 0, 'some blend finds validation movies');
   });
 
   it('tries only the blends with EASE’s table, which has no β', () => {
     const result = tuneHybrid(data.ratings, data.movies, { minCandidateRatings: 5, itemCf: { ...defaultItemCfParams, easeMaxMovies: 1000 } }, { seed: 42, maxUsers: 60 });
-    assert.equal(result.trials.length, tunedWeights.length * tunedQualityWeights.length);
+    assert.equal(result.trials.length, tunedWeights.length);
     assert.ok(result.trials.every((t) => t.beta === defaultItemCfParams.beta));
   });
 
