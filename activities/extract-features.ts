@@ -12,15 +12,16 @@ import { readCatalog } from './catalog';
 import { heartbeatWhile, runJobWithHeartbeats, throwIfCancelled } from './compute/heartbeating-job';
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
-import { readSilverFeatures, silverPrefix, writeSilverFeatures, writeSilverRatings } from './silver';
+import { readSilverFeatures, readSilverRatings, silverPrefix, writeSilverFeatures, writeSilverRatings } from './silver';
+import { featureChanges, latestSnapshotBefore, readEventIds, readMergeResult, readSnapshot, writeMergeResult, writeEventIds, writeSnapshot } from './silver-state';
 import type { ExtractSummary } from './types';
 
 /** Where a previous attempt got to; a retry skips what is already durable. */
 interface ExtractCheckpoint {
   phase: 'read' | 'silver-written' | 'dynamodb';
-  counts?: Omit<ExtractSummary, 'run_date' | 'ratings_prefix' | 'user_features_key' | 'movie_features_key' | 'dynamodb_items' | 'bronze_watermark'>;
-  watermark?: BronzeWatermark;
-  keys?: { user_features_key: string; movie_features_key: string };
+  counts?: Pick<ExtractSummary, 'events_read' | 'duplicates_dropped' | 'ratings' | 'users' | 'movies'>;
+  keys?: { user_features_key: string; movie_features_key: string; event_ids_key: string; merge_result_key: string };
+  merge?: { kind: 'full' | 'incremental'; base_run_date: string | null; objects_merged: number };
   users_written?: number;
   movies_written?: number;
 }
@@ -30,49 +31,75 @@ function partitionDate(key: string): string | undefined {
   return /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
 }
 
+export interface ExtractInput {
+  run_date: string;
+  /** Rebuild silver from every bronze object instead of merging the new ones into the previous snapshot. */
+  full_rebuild?: boolean;
+}
+
 /**
- * Reads all bronze up to the run date with bounded memory (line by line, ratings kept in typed arrays),
- * deduplicates by event identity (`eventIdentity`: id and content), keeps the latest rating per (user, movie), writes silver parquet, and
- * upserts the user and movie features into DynamoDB. A rerun for the same date writes the same objects
- * and items again.
+ * Keeps silver as the running, deduplicated state: merges the bronze objects up to the run date that the
+ * previous snapshot (the latest of an earlier date, see silver-state.ts) has not merged into its
+ * ratings — deduplicated by event identity (`eventIdentity`: id and content) against every event ever
+ * merged, the latest rating per (user, movie) kept — recomputes the features from the merged ratings,
+ * writes silver parquet, and upserts into DynamoDB the users and movies whose features changed. With
+ * `full_rebuild`, or without an earlier snapshot, it reads every bronze object and writes every item. A
+ * repeated run that finds no object it has not merged returns its snapshot's summary and writes nothing.
  */
 export function createExtractFeatures(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
-  return async function extractFeatures(input: { run_date: string }): Promise<ExtractSummary> {
+  return async function extractFeatures(input: ExtractInput): Promise<ExtractSummary> {
     const { store, features, settings } = deps;
     const runDate = input.run_date;
+    const fullRebuild = input.full_rebuild === true;
     const checkpoint = activityInfo().heartbeatDetails as ExtractCheckpoint | undefined;
     // What the periodic heartbeat carries: the phase reached and, once durable, what a retry may skip.
     let progress: ExtractCheckpoint & { objects?: number; events?: number } = { phase: 'read', objects: 0, events: 0 };
 
     return heartbeatWhile(() => progress, async () => {
+      const listed: string[] = [];
+      for await (const object of store.list(`${settings.bronzePrefix}/`)) {
+        const date = partitionDate(object.key);
+        if (date !== undefined && date <= runDate) listed.push(object.key);
+      }
+      const own = fullRebuild ? undefined : await readSnapshot(store, runDate);
+      if (own) {
+        const ownObjects = new Set(own.bronze_objects);
+        if (listed.every((key) => ownObjects.has(key))) {
+          return { ...own.summary, merge: 'up-to-date', objects_merged: 0, events_read: 0, duplicates_dropped: 0, users_written: 0, movies_written: 0, dynamodb_items: 0 };
+        }
+      }
+
       let users: UserFeatures[];
       let movies: MovieFeatures[];
       let counts: NonNullable<ExtractCheckpoint['counts']>;
       let keys: NonNullable<ExtractCheckpoint['keys']>;
-      let watermark: BronzeWatermark;
-      if (checkpoint?.counts && checkpoint.keys && checkpoint.watermark && checkpoint.phase !== 'read') {
-        // Silver is already written: read the features back instead of reading all of bronze again.
+      let merge: NonNullable<ExtractCheckpoint['merge']>;
+      if (checkpoint?.counts && checkpoint.keys && checkpoint.merge && checkpoint.phase !== 'read') {
+        // Silver is already written: read the features back instead of merging again.
         ({ users, movies } = await readSilverFeatures(store, runDate));
-        counts = checkpoint.counts;
-        keys = checkpoint.keys;
-        watermark = checkpoint.watermark;
+        ({ counts, keys, merge } = checkpoint);
       } else {
-        watermark = {};
-        const seen = new HashedIdSet(1 << 16);
+        // Never this date's own snapshot: a run rewrites it, so it must not read from it.
+        const base = fullRebuild ? undefined : await latestSnapshotBefore(store, runDate);
+        const alreadyMerged = new Set(base?.bronze_objects ?? []);
+        const toMerge = listed.filter((key) => !alreadyMerged.has(key));
+        const seen = base ? await readEventIds(store, base) : new HashedIdSet(1 << 16);
         const collector = new RatingCollector();
+        if (base) {
+          // The previous snapshot's ratings come first, so a new rating wins a tie in time.
+          const previous = await readSilverRatings(store, base.summary.ratings_prefix);
+          for (let k = 0; k < previous.userIds.length; k++) collector.add(previous.userIds[k]!, previous.movieIds[k]!, previous.ratings[k]!, previous.timestamps[k]!);
+        }
         let eventsRead = 0;
         let duplicates = 0;
         let objects = 0;
-        for await (const object of store.list(`${settings.bronzePrefix}/`)) {
-          const date = partitionDate(object.key);
-          if (date === undefined || date > runDate) continue;
+        for (const key of toMerge) {
           throwIfCancelled();
           objects++;
-          extendWatermark(watermark, object.key);
           // Per object only the ingestion date is known, so a timestamp is capped at that day's end (plus the skew).
-          const acceptedBy = endOfIngestionDate(date);
-          for await (const line of store.lines(object.key)) {
+          const acceptedBy = endOfIngestionDate(partitionDate(key)!);
+          for await (const line of store.lines(key)) {
             if (line.trim() === '') continue;
             let raw: unknown;
             try {
@@ -104,33 +131,56 @@ export function createExtractFeatures(deps: ActivityDeps) {
         const table = computed.table;
         ({ users, movies } = computed);
         throwIfCancelled();
+        const changes = base ? featureChanges(await readSilverFeatures(store, base.run_date), { users, movies }) : { users: users.map((u) => u.user_id), movies: movies.map((m) => m.movie_id) };
         await writeSilverRatings(store, runDate, table);
         const written = await writeSilverFeatures(store, runDate, users, movies);
-        keys = { user_features_key: written.userKey, movie_features_key: written.movieKey };
+        keys = {
+          user_features_key: written.userKey,
+          movie_features_key: written.movieKey,
+          event_ids_key: await writeEventIds(store, runDate, seen),
+          // With the objects merged: a retry that lists objects arrived since must not count them as merged.
+          merge_result_key: await writeMergeResult(store, runDate, { ...changes, bronze_objects: listed }),
+        };
         counts = { events_read: eventsRead, duplicates_dropped: duplicates, ratings: table.userIds.length, users: users.length, movies: movies.length };
-        progress = { phase: 'silver-written', counts, keys, watermark };
+        merge = { kind: base ? 'incremental' : 'full', base_run_date: base?.run_date ?? null, objects_merged: toMerge.length };
+        progress = { phase: 'silver-written', counts, keys, merge };
         heartbeat(progress);
       }
 
+      const merged = await readMergeResult(store, keys.merge_result_key);
+      const watermark: BronzeWatermark = {};
+      for (const key of merged.bronze_objects) extendWatermark(watermark, key);
+      const changedUsers = new Set(merged.users);
+      const changedMovies = new Set(merged.movies);
+      const usersToWrite = users.filter((u) => changedUsers.has(u.user_id));
+      const moviesToWrite = movies.filter((m) => changedMovies.has(m.movie_id));
       const updatedAt = now().toISOString();
       const usersDone = checkpoint?.phase === 'dynamodb' ? (checkpoint.users_written ?? 0) : 0;
       const moviesDone = checkpoint?.phase === 'dynamodb' ? (checkpoint.movies_written ?? 0) : 0;
-      const upsert: ExtractCheckpoint = { phase: 'dynamodb', counts, keys, watermark, users_written: usersDone, movies_written: moviesDone };
+      const upsert: ExtractCheckpoint = { phase: 'dynamodb', counts, keys, merge, users_written: usersDone, movies_written: moviesDone };
       progress = upsert;
       const asItem = (f: UserFeatures | MovieFeatures): FeatureItem => ({ ...f, run_date: runDate, updated_at: updatedAt });
       // Items are written in a fixed order, so "the first n are written" is a valid checkpoint.
-      await features.putUserFeatures(users.slice(usersDone).map(asItem), (written) => (upsert.users_written = usersDone + written));
-      upsert.users_written = users.length;
-      await features.putMovieFeatures(movies.slice(moviesDone).map(asItem), (written) => (upsert.movies_written = moviesDone + written));
+      await features.putUserFeatures(usersToWrite.slice(usersDone).map(asItem), (written) => (upsert.users_written = usersDone + written));
+      upsert.users_written = usersToWrite.length;
+      await features.putMovieFeatures(moviesToWrite.slice(moviesDone).map(asItem), (written) => (upsert.movies_written = moviesDone + written));
 
-      return {
+      const summary: ExtractSummary = {
         run_date: runDate,
         ratings_prefix: silverPrefix('ratings', runDate),
-        ...keys,
+        user_features_key: keys.user_features_key,
+        movie_features_key: keys.movie_features_key,
         ...counts,
-        dynamodb_items: users.length + movies.length,
+        merge: merge.kind,
+        ...(merge.base_run_date !== null ? { base_run_date: merge.base_run_date } : {}),
+        objects_merged: merge.objects_merged,
+        users_written: usersToWrite.length,
+        movies_written: moviesToWrite.length,
+        dynamodb_items: usersToWrite.length + moviesToWrite.length,
         bronze_watermark: watermark,
       };
+      await writeSnapshot(store, { run_date: runDate, base_run_date: merge.base_run_date, bronze_objects: merged.bronze_objects, event_ids_key: keys.event_ids_key, summary });
+      return summary;
     });
   };
 }

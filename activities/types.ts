@@ -23,11 +23,22 @@ export interface ExtractSummary {
   ratings_prefix: string;
   user_features_key: string;
   movie_features_key: string;
+  /** How silver was built: from every bronze object, by merging new ones into an earlier snapshot, or already built from what bronze holds. */
+  merge: 'full' | 'incremental' | 'up-to-date';
+  /** The earlier snapshot an incremental merge built on. */
+  base_run_date?: string;
+  /** Bronze objects read by this run (the new ones, when incremental). */
+  objects_merged: number;
+  /** Events read from those objects, and how many of them were already merged (redeliveries, retries). */
   events_read: number;
   duplicates_dropped: number;
+  /** The merged state: distinct (user, movie) ratings, users and movies. */
   ratings: number;
   users: number;
   movies: number;
+  /** Feature items written to DynamoDB: the users and movies whose features changed. */
+  users_written: number;
+  movies_written: number;
   dynamodb_items: number;
   /** The last Kafka offset per topic and partition of the bronze objects read: what the model will contain. */
   bronze_watermark: BronzeWatermark;

@@ -4,7 +4,9 @@
  * Runs the whole batch workflow on the real stack for each dataset: the ratings are landed in bronze
  * (as the consumer writes them), a worker process runs the workflow, and the bench reports each
  * stage's wall time (from the workflow history) and the worker's peak RSS during that stage (sampled
- * from /proc every 200 ms). Each dataset gets its own bucket, tables and task queue, removed at the end.
+ * from /proc every 200 ms). Then the nightly increment: 1% of the ratings again, re-rated a day later,
+ * landed as a later date's partition and run as that date (silver merges only the new objects). Each
+ * dataset gets its own bucket, tables and task queue, removed at the end.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { connectTemporalClient } from '../adapters/temporal/client';
 import { queryProgress, startOrAttachBatch } from '../adapters/temporal/batch-runs';
 import { STAGES } from '../domain/batch';
 import { loadDataset } from '../recommender/data/load';
+import { selectRows, type RatingColumns } from '../recommender/types';
 import { createBatchEnvironment, freshRunDate, landRatings, publishMovies } from '../test/support/batch';
 import { testConfig } from '../test/support/config';
 import { describeMachine, machineInfo } from './machine';
@@ -27,15 +30,33 @@ interface StageFigure {
   peak_rss_mb: number;
 }
 
-interface DatasetFigure {
-  dataset: string;
-  ratings: number;
-  land_seconds: number;
+interface RunFigure {
   total_seconds: number;
   peak_rss_mb: number;
   deployed: boolean;
   ndcg_at_10: number;
   stages: StageFigure[];
+}
+
+interface DatasetFigure extends RunFigure {
+  dataset: string;
+  ratings: number;
+  land_seconds: number;
+  /** The nightly run after 1% new ratings: the same stages on the merged state. */
+  increment: RunFigure & { ratings: number };
+  increment_s: number;
+}
+
+/** 1% of the ratings (every 100th), re-rated a day after the latest rating: the next night's new events. */
+function incrementOf(ratings: RatingColumns): RatingColumns {
+  const rows = Array.from({ length: Math.ceil(ratings.userIds.length / 100) }, (_, k) => k * 100);
+  const picked = selectRows(ratings, rows);
+  const later = picked.timestamps.reduce((latest, t) => Math.max(latest, t), 0) + 86_400;
+  return {
+    ...picked,
+    ratings: picked.ratings.map((r) => (r >= 3 ? r - 2 : r + 2)),
+    timestamps: picked.timestamps.map(() => later),
+  };
 }
 
 function rssMb(pid: number): number {
@@ -75,14 +96,16 @@ async function runDataset(spec: string): Promise<DatasetFigure> {
       env: { ...process.env, ...env.env, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    const peak = new Map<string, number>();
+    let peak = new Map<string, number>();
     let stage = 'starting';
     const sampler = setInterval(() => {
       peak.set(stage, Math.max(peak.get(stage) ?? 0, rssMb(worker.pid!)));
     }, 200);
-    const started = performance.now();
-    try {
-      const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
+
+    async function runWorkflow(date: string, options: { accept_volume?: boolean } = {}): Promise<RunFigure> {
+      peak = new Map();
+      const started = performance.now();
+      const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: date, skip_reload: true, ...options });
       let done = false;
       const result = handle.result().finally(() => (done = true));
       while (!done) {
@@ -111,14 +134,29 @@ async function runDataset(spec: string): Promise<DatasetFigure> {
         }
       }
       return {
-        dataset: spec,
-        ratings,
-        land_seconds: Math.round(landSeconds * 10) / 10,
         total_seconds: Math.round(totalSeconds * 10) / 10,
         peak_rss_mb: Math.round(Math.max(...peak.values())),
         deployed: outcome.deployed,
         ndcg_at_10: outcome.metrics['ndcg@10'] ?? NaN,
         stages: STAGES.filter((s) => seconds.has(s)).map((s) => ({ stage: s, seconds: Math.round((seconds.get(s) ?? 0) * 10) / 10, peak_rss_mb: Math.round(peak.get(s) ?? 0) })),
+      };
+    }
+
+    try {
+      const full = await runWorkflow(runDate);
+      let nextDate = await freshRunDate(client);
+      while (nextDate <= runDate) nextDate = await freshRunDate(client);
+      const increment = incrementOf(data.ratings);
+      await landRatings(env.store, env.config.s3.bronzePrefix, nextDate, increment, { objects: 1, idPrefix: 'increment' });
+      // A night of 1% is far below the full load's day: the volume rule would refuse it as a drop in traffic.
+      const incremental = await runWorkflow(nextDate, { accept_volume: true });
+      return {
+        dataset: spec,
+        ratings,
+        land_seconds: Math.round(landSeconds * 10) / 10,
+        ...full,
+        increment: { ratings: increment.userIds.length, ...incremental },
+        increment_s: incremental.total_seconds,
       };
     } finally {
       clearInterval(sampler);
@@ -146,9 +184,14 @@ export async function run(args: string[]): Promise<void> {
     const figure = await runDataset(dataset);
     figures.push(figure);
     console.log(`\n${dataset}: ${figure.ratings.toLocaleString('en-US')} ratings landed in ${figure.land_seconds} s; workflow ${figure.total_seconds} s end to end, worker peak RSS ${figure.peak_rss_mb} MB, deployed ${figure.deployed}, NDCG@10 ${figure.ndcg_at_10.toFixed(4)}`);
-    console.log(' stage            seconds   peak RSS MB');
+    console.log(`nightly increment: ${figure.increment.ratings.toLocaleString('en-US')} new ratings, workflow ${figure.increment_s} s end to end (${((100 * figure.increment_s) / figure.total_seconds).toFixed(0)}% of the full run), worker peak RSS ${figure.increment.peak_rss_mb} MB`);
+    console.log(' stage            full s   increment s   peak RSS MB (full / increment)');
     // A stage shorter than the sampling interval has no RSS sample of its own.
-    for (const s of figure.stages) console.log(` ${s.stage.padEnd(16)} ${String(s.seconds).padStart(7)}   ${(s.peak_rss_mb > 0 ? String(s.peak_rss_mb) : '–').padStart(11)}`);
+    const rss = (mb: number | undefined) => (mb !== undefined && mb > 0 ? String(mb) : '–');
+    for (const s of figure.stages) {
+      const next = figure.increment.stages.find((t) => t.stage === s.stage);
+      console.log(` ${s.stage.padEnd(16)} ${String(s.seconds).padStart(6)}   ${String(next?.seconds ?? '–').padStart(11)}   ${rss(s.peak_rss_mb)} / ${rss(next?.peak_rss_mb)}`);
+    }
   }
   if (json) console.log(JSON.stringify({ benchmark: 'batch', machine: machineInfo(), datasets: figures }));
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run batch -- --date YYYY-MM-DD [--force-deploy] [--accept-volume] [--skip-reload]`: starts the
+ * `npm run batch -- --date YYYY-MM-DD [--force-deploy] [--accept-volume] [--skip-reload] [--full-rebuild]`: starts the
  * batch workflow for a date (or attaches to the run that has it), prints each stage as it completes, and
  * exits 0 when the run completed (deployed or not), 1 with the reason when it failed. The options reach
  * a run this command starts; one that was running or had completed keeps its own, so --force-deploy on a
@@ -28,6 +28,7 @@ async function main(): Promise<number> {
       'force-deploy': { type: 'boolean', default: false },
       'accept-volume': { type: 'boolean', default: false },
       'skip-reload': { type: 'boolean', default: false },
+      'full-rebuild': { type: 'boolean', default: false },
     },
   });
   const runDate = values.date ?? new Date().toISOString().slice(0, 10);
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
       ...(values['force-deploy'] ? { force_deploy: true } : {}),
       ...(values['accept-volume'] ? { accept_volume: true } : {}),
       ...(values['skip-reload'] ? { skip_reload: true } : {}),
+      ...(values['full-rebuild'] ? { full_rebuild: true } : {}),
     });
     console.log(`${attached ? 'Attached to' : 'Started'} ${handle.workflowId} on task queue ${config.temporal.taskQueue}`);
     console.log(`Watch it in the Temporal UI: ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${handle.workflowId}`);

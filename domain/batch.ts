@@ -33,6 +33,8 @@ export interface BatchOptions {
   accept_volume?: boolean;
   /** Skip the reload stage, e.g. when no API is running. */
   skip_reload?: boolean;
+  /** Rebuild silver from all of bronze instead of merging the objects the previous snapshot has not merged. */
+  full_rebuild?: boolean;
 }
 
 export interface BatchInput extends BatchOptions {

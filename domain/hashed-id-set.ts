@@ -38,6 +38,29 @@ export class HashedIdSet {
     return false;
   }
 
+  /** The ids' hashes as bytes (8 per id, little-endian pairs), for storing the set between runs. */
+  toBytes(): Uint8Array {
+    const bytes = new Uint8Array(this.count * 8);
+    const view = new DataView(bytes.buffer);
+    let offset = 0;
+    for (let slot = 0; slot < this.used.length; slot++) {
+      if (this.used[slot] === 0) continue;
+      view.setUint32(offset, this.hi[slot]!, true);
+      view.setUint32(offset + 4, this.lo[slot]!, true);
+      offset += 8;
+    }
+    return bytes;
+  }
+
+  /** The set `toBytes` stored. */
+  static fromBytes(bytes: Uint8Array): HashedIdSet {
+    if (bytes.length % 8 !== 0) throw new RangeError(`a stored id set has 8 bytes an id, got ${bytes.length} bytes`);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const set = new HashedIdSet(bytes.length / 8);
+    for (let offset = 0; offset < bytes.length; offset += 8) set.insert(view.getUint32(offset, true), view.getUint32(offset + 4, true));
+    return set;
+  }
+
   private insert(h: number, l: number): boolean {
     const mask = this.used.length - 1;
     let slot = (l ^ h) & mask;

@@ -47,7 +47,7 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
   }
 
   await stage('validateData', () => io.validateData({ run_date: runDate, ...(input.accept_volume === true ? { accept_volume: true } : {}) }));
-  const extracted = await stage('extractFeatures', () => compute.extractFeatures({ run_date: runDate }));
+  const extracted = await stage('extractFeatures', () => compute.extractFeatures({ run_date: runDate, ...(input.full_rebuild === true ? { full_rebuild: true } : {}) }));
   const trained = await stage('trainModel', () => compute.trainModel({ run_date: runDate, ratings_prefix: extracted.ratings_prefix, bronze_watermark: extracted.bronze_watermark }));
   upsertSearchAttributes([{ key: MODEL_VERSION, value: trained.model_version }]);
   upsertMemo({ model_version: trained.model_version });

@@ -19,4 +19,15 @@ describe('domain/hashed-id-set: compact set of event ids', () => {
     assert.equal(set.add('6f1c2b1e-8d7a-4c55-9f3e-2a9b8c7d6e5e'), true);
     assert.equal(set.size, 2);
   });
+
+  it('stores and restores its ids as bytes', () => {
+    const set = new HashedIdSet();
+    const ids = Array.from({ length: 3000 }, (_, i) => `evt-${i}`);
+    for (const id of ids) set.add(id);
+    const restored = HashedIdSet.fromBytes(set.toBytes());
+    assert.equal(restored.size, ids.length);
+    for (const id of ids) assert.equal(restored.add(id), false, `${id} is in the restored set`);
+    assert.equal(restored.add('evt-new'), true);
+    assert.throws(() => HashedIdSet.fromBytes(new Uint8Array(7)), /8 bytes an id/);
+  });
 });
