@@ -14,6 +14,8 @@ export interface BatchSettings {
   itemCf: { easeMaxMovies: number };
   /** How long the reload stage waits for every live API replica to serve the deployed version. */
   reloadReplicasTimeoutMs: number;
+  /** The train stage's candidate shards: users per shard, and how many a run keeps in flight. */
+  shards: { usersPerShard: number; width: number };
 }
 
 /** Everything the activities touch, injected by the worker (or a test). */

@@ -3,7 +3,7 @@ import { createDeployModel } from './deploy-model';
 import { createEvaluateModel } from './evaluate-model';
 import { createExtractFeatures } from './extract-features';
 import { createReloadApi } from './reload-api';
-import { createTrainModel } from './train-model';
+import { createAssembleModel, createPrecomputeCandidates, createTrainModel } from './train-model';
 import { createValidateData } from './validate-data';
 
 /** The batch workflow's activities, with their clients injected (the worker or a test builds `deps`). */
@@ -12,6 +12,8 @@ export function createActivities(deps: ActivityDeps) {
     validateData: createValidateData(deps),
     extractFeatures: createExtractFeatures(deps),
     trainModel: createTrainModel(deps),
+    precomputeCandidates: createPrecomputeCandidates(deps),
+    assembleModel: createAssembleModel(deps),
     evaluateModel: createEvaluateModel(deps),
     deployModel: createDeployModel(deps),
     reloadApi: createReloadApi(deps),

@@ -10,5 +10,6 @@ export function batchSettings(config: Config): BatchSettings {
     tuning: config.batch.tuning,
     itemCf: config.batch.itemCf,
     reloadReplicasTimeoutMs: config.batch.reloadReplicasTimeoutMs,
+    shards: config.batch.shards,
   };
 }

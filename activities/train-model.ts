@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { ApplicationFailure, cancellationSignal } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { BronzeWatermark } from '../domain/bronze';
 import { manifestKey, modelKey, readManifest, writeManifest, type ModelManifest } from '../domain/model-registry';
 import type { RatingTable } from '../recommender/ratings-table';
 import { defaultHybridParams, mergeParams, type HybridParams } from '../recommender/hybrid';
 import type { Movie } from '../recommender/types';
+import { decodeCandidateLists, encodeCandidateLists } from '../recommender/candidates';
 import { readCatalog } from './catalog';
 import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
-import { precomputeCandidates } from './compute/precompute';
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
 import { readSilverRatings } from './silver';
@@ -45,20 +45,75 @@ export interface TrainInput {
   bronze_watermark?: BronzeWatermark;
 }
 
+/** The users (dense indices from .. to − 1) of one candidate shard. */
+export interface UserRange {
+  from: number;
+  to: number;
+}
+
+/** What `trainModel` hands the workflow: a fitted model waiting for its candidate shards, or one already registered. */
+export interface FitSummary {
+  model_version: string;
+  /** Set when this version is already registered (an earlier attempt or run of the same data): nothing is left to do. */
+  registered?: TrainSummary;
+  /** The fitted model without candidate pools, which every shard reads. */
+  core_key: string;
+  ratings: number;
+  users: number;
+  movies: number;
+  shards: UserRange[];
+  /** How many shards the workflow runs at once. */
+  shard_width: number;
+}
+
+/** Everything the manifest needs that only the fit knows, kept beside the fitted core until the model is assembled. */
+interface TrainingRecord {
+  created_at: string;
+  snapshot_id: string;
+  core_key: string;
+  manifest: Omit<ModelManifest, 'artifact'>;
+}
+
+const trainingRecordKey = (version: string) => `models/${version}/training.json`;
+const coreKey = (version: string) => `models/${version}/core.bin`;
+const shardKey = (version: string, range: UserRange) => `models/${version}/candidates/users-${String(range.from).padStart(10, '0')}-${String(range.to).padStart(10, '0')}.bin`;
+
+async function readTrainingRecord(store: ActivityDeps['store'], version: string): Promise<TrainingRecord | undefined> {
+  const bytes = await store.get(trainingRecordKey(version));
+  return bytes === undefined ? undefined : (JSON.parse(Buffer.from(bytes).toString('utf8')) as TrainingRecord);
+}
+
+/** The registered model of this version when its manifest and artifact agree. */
+async function registeredModel(store: ActivityDeps['store'], version: string): Promise<TrainSummary | undefined> {
+  const saved = await readManifest(store, version);
+  if (!saved) return undefined;
+  const bytes = await store.get(saved.artifact.key);
+  if (!bytes || sha256(bytes) !== saved.artifact.sha256) return undefined;
+  const { ratings, users, movies } = saved.data_snapshot;
+  return { model_version: version, model_key: saved.artifact.key, manifest_key: manifestKey(version), artifact_bytes: bytes.length, ratings, users, movies };
+}
+
+/** Consecutive user ranges of at most `usersPerShard` users. */
+export function userRanges(users: number, usersPerShard: number): UserRange[] {
+  const count = Math.max(1, Math.ceil(users / usersPerShard));
+  return Array.from({ length: count }, (_, s) => ({ from: Math.round((s * users) / count), to: Math.round(((s + 1) * users) / count) }));
+}
+
 /**
- * Builds the rating matrix from silver and the catalog, fits the HybridRecommender in a worker thread,
- * precomputes every user's candidate pools (the serving lookup) over the machine's cores, and saves
- * the artifact and its manifest under `models/<version>/`. The version is derived from the
- * data snapshot, so a retry (after a crash, say) produces the same version, and finds it already saved.
+ * The first part of the train stage: builds the rating matrix from silver and the catalog, chooses
+ * the blend and fits the HybridRecommender in a worker thread, and saves the fitted core with what the
+ * manifest will need. The version is derived from the data snapshot, so a retry (after a crash, say)
+ * finds the same version: already registered, or already fitted (then it is not fitted again).
+ * The workflow then runs the candidate shards (`precomputeCandidates`) and `assembleModel`.
  */
 export function createTrainModel(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
-  return async function trainModel(input: TrainInput): Promise<TrainSummary> {
+  return async function trainModel(input: TrainInput): Promise<FitSummary> {
     const { store } = deps;
     return heartbeatWhile(() => ({ phase: 'train', run_date: input.run_date }), () => train(store, input));
   };
 
-  async function train(store: ActivityDeps['store'], input: TrainInput): Promise<TrainSummary> {
+  async function train(store: ActivityDeps['store'], input: TrainInput): Promise<FitSummary> {
     const table = await readSilverRatings(store, input.ratings_prefix);
     if (table.userIds.length === 0) {
       throw ApplicationFailure.nonRetryable(`no ratings under ${input.ratings_prefix}: nothing to train on`, 'InvalidBatchData');
@@ -68,14 +123,21 @@ export function createTrainModel(deps: ActivityDeps) {
     const checksum = snapshotChecksum(table, movies, params);
     const version = modelVersion(input.run_date, checksum);
     const ratings = table.userIds.length;
+    const { usersPerShard, width } = deps.settings.shards;
+    const plan = (core: string, users: number, movieCount: number): FitSummary => ({
+      model_version: version,
+      core_key: core,
+      ratings,
+      users,
+      movies: movieCount,
+      shards: userRanges(users, usersPerShard),
+      shard_width: width,
+    });
 
-    const saved = await readManifest(store, version);
-    if (saved) {
-      const bytes = await store.get(saved.artifact.key);
-      if (bytes && sha256(bytes) === saved.artifact.sha256) {
-        return { model_version: version, model_key: saved.artifact.key, manifest_key: manifestKey(version), artifact_bytes: bytes.length, ratings, users: saved.data_snapshot.users, movies: saved.data_snapshot.movies };
-      }
-    }
+    const registered = await registeredModel(store, version);
+    if (registered) return { ...plan(coreKey(version), registered.users, registered.movies), shards: [], registered };
+    const fitted = await readTrainingRecord(store, version);
+    if (fitted && (await store.head(fitted.core_key))) return plan(fitted.core_key, fitted.manifest.data_snapshot.users, fitted.manifest.data_snapshot.movies);
 
     const createdAt = now().toISOString();
     const snapshotId = `${input.ratings_prefix}#${checksum}`;
@@ -85,27 +147,108 @@ export function createTrainModel(deps: ActivityDeps) {
       { phase: 'fit', model_version: version },
       [table.userIds.buffer, table.movieIds.buffer, table.ratings.buffer, table.timestamps.buffer] as ArrayBuffer[],
     );
-    const shards: Record<string, Record<string, number | string>> = {};
-    const artifact = await heartbeatWhile(
-      () => ({ phase: 'candidates', model_version: version, shards }),
-      () => precomputeCandidates(trained.artifact, trained.users, { snapshotId, createdAt }, { signal: cancellationSignal(), onProgress: (shard, progress) => (shards[shard] = progress) }),
+    const core = coreKey(version);
+    await store.put(core, trained.artifact, 'application/octet-stream');
+    const record: TrainingRecord = {
+      created_at: createdAt,
+      snapshot_id: snapshotId,
+      core_key: core,
+      manifest: {
+        version,
+        created_at: createdAt,
+        run_date: input.run_date,
+        data_snapshot: { ratings_prefix: input.ratings_prefix, ratings, users: trained.users, movies: trained.movies, checksum, bronze_watermark: input.bronze_watermark ?? {} },
+        parameters: { ...trained.params },
+        training: {
+          fit_seconds: trained.fitSeconds,
+          ...(trained.tuning ? { tuning: { ...trained.tuning, seconds: trained.tuningSeconds } } : {}),
+        },
+      },
+    };
+    // Written after the core: its presence means the fit is saved.
+    await store.put(trainingRecordKey(version), JSON.stringify(record), 'application/json');
+    return plan(core, trained.users, trained.movies);
+  }
+}
+
+export interface CandidateShardInput extends UserRange {
+  model_version: string;
+  core_key: string;
+}
+
+export interface CandidateShardSummary extends UserRange {
+  key: string;
+  bytes: number;
+}
+
+/**
+ * One candidate shard: every method's pools for a range of users, computed in a worker thread from the
+ * fitted core and saved under the model's prefix. A retry of a shard already saved returns it. Shards
+ * running in one worker process share one copy of the core's bytes.
+ */
+export function createPrecomputeCandidates(deps: ActivityDeps) {
+  let cached: { key: string; bytes: Promise<Uint8Array> } | undefined;
+  const sharedCore = (key: string): Promise<Uint8Array> => {
+    if (cached?.key !== key) {
+      const bytes = deps.store.get(key).then((core) => {
+        if (!core) throw ApplicationFailure.nonRetryable(`the fitted model ${key} is missing`, 'InvalidBatchData');
+        const shared = new Uint8Array(new SharedArrayBuffer(core.length));
+        shared.set(core);
+        return shared;
+      });
+      cached = { key, bytes };
+      bytes.catch(() => cached?.bytes === bytes && (cached = undefined));
+    }
+    return cached.bytes;
+  };
+
+  return async function precomputeCandidates(input: CandidateShardInput): Promise<CandidateShardSummary> {
+    const key = shardKey(input.model_version, input);
+    const range = { from: input.from, to: input.to };
+    const saved = await deps.store.head(key);
+    if (saved) return { ...range, key, bytes: saved.size };
+    const core = await sharedCore(input.core_key);
+    const lists = await runJobWithHeartbeats('candidates', { artifact: core, ...range }, { phase: 'candidates', model_version: input.model_version, ...range });
+    const bytes = encodeCandidateLists(lists);
+    await deps.store.put(key, bytes, 'application/octet-stream');
+    return { ...range, key, bytes: bytes.length };
+  };
+}
+
+/**
+ * The last part of the train stage: joins the fitted core and its candidate shards into the artifact,
+ * saves it and then its manifest (the manifest's presence means the artifact is complete), and removes
+ * the parts. A retry after the manifest was written returns the registered model.
+ */
+export function createAssembleModel(deps: ActivityDeps) {
+  return async function assembleModel(input: { model_version: string; shard_keys: string[] }): Promise<TrainSummary> {
+    const { store } = deps;
+    const version = input.model_version;
+    const registered = await registeredModel(store, version);
+    if (registered) return registered;
+    const record = await readTrainingRecord(store, version);
+    const core = record && (await store.get(record.core_key));
+    if (!record || !core) throw ApplicationFailure.nonRetryable(`model ${version} has no fitted core to assemble`, 'InvalidBatchData');
+    const parts = await Promise.all(
+      input.shard_keys.map(async (key) => {
+        const bytes = await store.get(key);
+        if (!bytes) throw ApplicationFailure.nonRetryable(`candidate shard ${key} is missing`, 'InvalidBatchData');
+        return decodeCandidateLists(bytes);
+      }),
+    );
+    // Copied to the thread, not transferred: bytes read from S3 may share a buffer with other data.
+    const artifact = await runJobWithHeartbeats(
+      'assemble',
+      { artifact: core, parts, snapshotId: record.snapshot_id, createdAt: record.created_at },
+      { phase: 'assemble', model_version: version, shards: parts.length },
     );
     const key = modelKey(version);
     await store.put(key, artifact, 'application/octet-stream');
-    const manifest: ModelManifest = {
-      version,
-      created_at: createdAt,
-      run_date: input.run_date,
-      data_snapshot: { ratings_prefix: input.ratings_prefix, ratings, users: trained.users, movies: trained.movies, checksum, bronze_watermark: input.bronze_watermark ?? {} },
-      parameters: { ...trained.params },
-      training: {
-        fit_seconds: trained.fitSeconds,
-        ...(trained.tuning ? { tuning: { ...trained.tuning, seconds: trained.tuningSeconds } } : {}),
-      },
-      artifact: { key, bytes: artifact.length, sha256: sha256(artifact) },
-    };
+    const manifest: ModelManifest = { ...record.manifest, artifact: { key, bytes: artifact.length, sha256: sha256(artifact) } };
     // The manifest is written last: its presence means the artifact is complete.
     await writeManifest(store, manifest);
-    return { model_version: version, model_key: key, manifest_key: manifestKey(version), artifact_bytes: artifact.length, ratings, users: trained.users, movies: trained.movies };
-  }
+    for (const part of [record.core_key, ...input.shard_keys, trainingRecordKey(version)]) await store.delete(part);
+    const { ratings, users, movies } = manifest.data_snapshot;
+    return { model_version: version, model_key: key, manifest_key: manifestKey(version), artifact_bytes: artifact.length, ratings, users, movies };
+  };
 }

@@ -5,8 +5,9 @@
  * (as the consumer writes them), a worker process runs the workflow, and the bench reports each
  * stage's wall time (from the workflow history) and the worker's peak RSS during that stage (sampled
  * from /proc every 200 ms). Then the nightly increment: 1% of the ratings again, re-rated a day later,
- * landed as a later date's partition and run as that date (silver merges only the new objects). Each
- * dataset gets its own bucket, tables and task queue, removed at the end.
+ * landed as a later date's partition and run as that date (silver merges only the new objects). Then
+ * the full run again with two worker processes. Each run series gets its own bucket, tables and task
+ * queue, removed at the end.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -15,12 +16,12 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteObjectsCommand, DeleteBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { platformTables } from '../adapters/dynamodb/tables';
 import { createS3Client } from '../adapters/s3/client';
+import type { Client } from '@temporalio/client';
 import { connectTemporalClient } from '../adapters/temporal/client';
 import { queryProgress, startOrAttachBatch } from '../adapters/temporal/batch-runs';
-import { STAGES } from '../domain/batch';
 import { loadDataset } from '../recommender/data/load';
 import { selectRows, type RatingColumns } from '../recommender/types';
-import { createBatchEnvironment, freshRunDate, landRatings, publishMovies } from '../test/support/batch';
+import { createBatchEnvironment, freshRunDate, landRatings, publishMovies, type BatchEnvironment } from '../test/support/batch';
 import { testConfig } from '../test/support/config';
 import { describeMachine, machineInfo } from './machine';
 
@@ -44,6 +45,10 @@ interface DatasetFigure extends RunFigure {
   land_seconds: number;
   /** The nightly run after 1% new ratings: the same stages on the merged state. */
   increment: RunFigure & { ratings: number };
+  /** The full run again, in an environment of its own, with two worker processes. */
+  two_workers: RunFigure;
+  full_one_worker_s: number;
+  full_two_workers_s: number;
   increment_s: number;
 }
 
@@ -78,9 +83,17 @@ async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
   await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
-async function runDataset(spec: string): Promise<DatasetFigure> {
+/**
+ * One isolated environment (bucket, tables, task queue) with `workers` worker processes: lands the
+ * dataset, then `body` runs workflows on it; everything is removed at the end.
+ */
+async function withEnvironment<T>(
+  spec: string,
+  data: ReturnType<typeof loadDataset>,
+  workers: number,
+  body: (run: (date: string, options?: { accept_volume?: boolean }) => Promise<RunFigure>, context: { env: BatchEnvironment; client: Client; runDate: string; landSeconds: number; ratings: number }) => Promise<T>,
+): Promise<T> {
   const base = testConfig();
-  const data = loadDataset(spec, base.movielensDir);
   const env = await createBatchEnvironment();
   const client = await connectTemporalClient(env.config.temporal);
   const s3 = createS3Client(env.config.s3);
@@ -91,15 +104,18 @@ async function runDataset(spec: string): Promise<DatasetFigure> {
     const ratings = await landRatings(env.store, env.config.s3.bronzePrefix, runDate, data.ratings, { objects: Math.max(4, Math.ceil(data.ratings.userIds.length / 200_000)) });
     const landSeconds = (performance.now() - landStarted) / 1000;
 
-    const worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-      cwd: base.projectRoot,
-      env: { ...process.env, ...env.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const processes = Array.from({ length: workers }, () =>
+      spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+        cwd: base.projectRoot,
+        env: { ...process.env, ...env.env, LOG_LEVEL: 'error' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      }),
+    );
+    // Per stage, the highest resident memory any one worker reached.
     let peak = new Map<string, number>();
     let stage = 'starting';
     const sampler = setInterval(() => {
-      peak.set(stage, Math.max(peak.get(stage) ?? 0, rssMb(worker.pid!)));
+      for (const worker of processes) peak.set(stage, Math.max(peak.get(stage) ?? 0, rssMb(worker.pid!)));
     }, 200);
 
     async function runWorkflow(date: string, options: { accept_volume?: boolean } = {}): Promise<RunFigure> {
@@ -115,53 +131,24 @@ async function runDataset(spec: string): Promise<DatasetFigure> {
       }
       const outcome = await result;
       const totalSeconds = (performance.now() - started) / 1000;
-
-      const history = await handle.fetchHistory();
-      const scheduled = new Map<string, string>();
-      const startedAt = new Map<string, number>();
-      const seconds = new Map<string, number>();
-      for (const event of history.events ?? []) {
-        const time = Number(event.eventTime?.seconds ?? 0) + (event.eventTime?.nanos ?? 0) / 1e9;
-        const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
-        if (name) scheduled.set(String(event.eventId), name);
-        const start = event.activityTaskStartedEventAttributes;
-        if (start) startedAt.set(String(start.scheduledEventId), time);
-        const end = event.activityTaskCompletedEventAttributes;
-        if (end) {
-          const id = String(end.scheduledEventId);
-          const activity = scheduled.get(id) ?? '?';
-          seconds.set(activity, (seconds.get(activity) ?? 0) + time - (startedAt.get(id) ?? time));
-        }
-      }
       return {
         total_seconds: Math.round(totalSeconds * 10) / 10,
         peak_rss_mb: Math.round(Math.max(...peak.values())),
         deployed: outcome.deployed,
         ndcg_at_10: outcome.metrics['ndcg@10'] ?? NaN,
-        stages: STAGES.filter((s) => seconds.has(s)).map((s) => ({ stage: s, seconds: Math.round((seconds.get(s) ?? 0) * 10) / 10, peak_rss_mb: Math.round(peak.get(s) ?? 0) })),
+        // A stage's time from the workflow's record: from its first activity's start to its last one's end.
+        stages: outcome.stages
+          .filter((s) => s.status === 'completed')
+          .map((s) => ({ stage: s.name, seconds: Math.round((Date.parse(s.finished_at) - Date.parse(s.started_at)) / 100) / 10, peak_rss_mb: Math.round(peak.get(s.name) ?? 0) })),
       };
     }
 
     try {
-      const full = await runWorkflow(runDate);
-      let nextDate = await freshRunDate(client);
-      while (nextDate <= runDate) nextDate = await freshRunDate(client);
-      const increment = incrementOf(data.ratings);
-      await landRatings(env.store, env.config.s3.bronzePrefix, nextDate, increment, { objects: 1, idPrefix: 'increment' });
-      // A night of 1% is far below the full load's day: the volume rule would refuse it as a drop in traffic.
-      const incremental = await runWorkflow(nextDate, { accept_volume: true });
-      return {
-        dataset: spec,
-        ratings,
-        land_seconds: Math.round(landSeconds * 10) / 10,
-        ...full,
-        increment: { ratings: increment.userIds.length, ...incremental },
-        increment_s: incremental.total_seconds,
-      };
+      return await body(runWorkflow, { env, client, runDate, landSeconds, ratings });
     } finally {
       clearInterval(sampler);
-      worker.kill('SIGTERM');
-      await new Promise((resolve) => worker.once('exit', resolve));
+      for (const worker of processes) worker.kill('SIGTERM');
+      await Promise.all(processes.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
     }
   } finally {
     await emptyBucket(s3, env.config.s3.bucket);
@@ -172,6 +159,32 @@ async function runDataset(spec: string): Promise<DatasetFigure> {
     env.close();
     await client.connection.close();
   }
+}
+
+async function runDataset(spec: string): Promise<DatasetFigure> {
+  const data = loadDataset(spec, testConfig().movielensDir);
+  const oneWorker = await withEnvironment(spec, data, 1, async (runWorkflow, { env, client, runDate, landSeconds, ratings }) => {
+    const full = await runWorkflow(runDate);
+    let nextDate = await freshRunDate(client);
+    while (nextDate <= runDate) nextDate = await freshRunDate(client);
+    const increment = incrementOf(data.ratings);
+    await landRatings(env.store, env.config.s3.bronzePrefix, nextDate, increment, { objects: 1, idPrefix: 'increment' });
+    // A night of 1% is far below the full load's day: the volume rule would refuse it as a drop in traffic.
+    const incremental = await runWorkflow(nextDate, { accept_volume: true });
+    return { full, increment: { ratings: increment.userIds.length, ...incremental }, landSeconds, ratings };
+  });
+  const twoWorkers = await withEnvironment(spec, data, 2, (runWorkflow, { runDate }) => runWorkflow(runDate));
+  return {
+    dataset: spec,
+    ratings: oneWorker.ratings,
+    land_seconds: Math.round(oneWorker.landSeconds * 10) / 10,
+    ...oneWorker.full,
+    increment: oneWorker.increment,
+    two_workers: twoWorkers,
+    full_one_worker_s: oneWorker.full.total_seconds,
+    full_two_workers_s: twoWorkers.total_seconds,
+    increment_s: oneWorker.increment.total_seconds,
+  };
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -185,12 +198,16 @@ export async function run(args: string[]): Promise<void> {
     figures.push(figure);
     console.log(`\n${dataset}: ${figure.ratings.toLocaleString('en-US')} ratings landed in ${figure.land_seconds} s; workflow ${figure.total_seconds} s end to end, worker peak RSS ${figure.peak_rss_mb} MB, deployed ${figure.deployed}, NDCG@10 ${figure.ndcg_at_10.toFixed(4)}`);
     console.log(`nightly increment: ${figure.increment.ratings.toLocaleString('en-US')} new ratings, workflow ${figure.increment_s} s end to end (${((100 * figure.increment_s) / figure.total_seconds).toFixed(0)}% of the full run), worker peak RSS ${figure.increment.peak_rss_mb} MB`);
-    console.log(' stage            full s   increment s   peak RSS MB (full / increment)');
+    console.log(`two workers: full run ${figure.full_two_workers_s} s end to end (${(figure.full_one_worker_s / figure.full_two_workers_s).toFixed(2)}× one worker's speed), peak RSS of one worker ${figure.two_workers.peak_rss_mb} MB`);
+    console.log(' stage            full s   increment s   two workers s   peak RSS MB (full / increment / two workers)');
     // A stage shorter than the sampling interval has no RSS sample of its own.
     const rss = (mb: number | undefined) => (mb !== undefined && mb > 0 ? String(mb) : '–');
     for (const s of figure.stages) {
       const next = figure.increment.stages.find((t) => t.stage === s.stage);
-      console.log(` ${s.stage.padEnd(16)} ${String(s.seconds).padStart(6)}   ${String(next?.seconds ?? '–').padStart(11)}   ${rss(s.peak_rss_mb)} / ${rss(next?.peak_rss_mb)}`);
+      const two = figure.two_workers.stages.find((t) => t.stage === s.stage);
+      console.log(
+        ` ${s.stage.padEnd(16)} ${String(s.seconds).padStart(6)}   ${String(next?.seconds ?? '–').padStart(11)}   ${String(two?.seconds ?? '–').padStart(13)}   ${rss(s.peak_rss_mb)} / ${rss(next?.peak_rss_mb)} / ${rss(two?.peak_rss_mb)}`,
+      );
     }
   }
   if (json) console.log(JSON.stringify({ benchmark: 'batch', machine: machineInfo(), datasets: figures }));

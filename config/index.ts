@@ -141,6 +141,9 @@ const envSchema = z.object({
   EVALUATION_MAX_TEST_USERS: positiveInt.default(5000),
   TUNING_MAX_USERS: nonNegativeInt.default(500),
   ITEM_CF_EASE_MAX_MOVIES: nonNegativeInt.default(2500),
+  BATCH_SHARD_USERS: positiveInt.default(20_000),
+  BATCH_SHARD_WIDTH: positiveInt.default(8),
+  BATCH_SHARD_CONCURRENCY: positiveInt.default(os.availableParallelism()),
 
   AIRFLOW_PYTHON: text.default('python3'),
   AIRFLOW_VENV: text.default('.venv/airflow'),
@@ -356,6 +359,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       itemCf: { easeMaxMovies: e.ITEM_CF_EASE_MAX_MOVIES },
       /** How long the reload stage waits for every live API replica to serve the deployed version. */
       reloadReplicasTimeoutMs: e.RELOAD_REPLICAS_TIMEOUT_MS,
+      /** The train stage's candidate shards: users per shard, and how many one run keeps in flight over all workers. */
+      shards: { usersPerShard: e.BATCH_SHARD_USERS, width: e.BATCH_SHARD_WIDTH },
+      /** Candidate shards one worker process computes at once (one thread each). */
+      shardConcurrency: e.BATCH_SHARD_CONCURRENCY,
     },
     airflow: {
       python: e.AIRFLOW_PYTHON,

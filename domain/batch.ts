@@ -37,6 +37,14 @@ export interface BatchOptions {
   full_rebuild?: boolean;
 }
 
+/**
+ * The task queue of the train stage's candidate shards: the batch queue's, with its own workers' limit
+ * on how many run at once per process (each takes a core), apart from the stages' activities.
+ */
+export function candidatesTaskQueue(batchTaskQueue: string): string {
+  return `${batchTaskQueue}-candidates`;
+}
+
 export interface BatchInput extends BatchOptions {
   run_date: string;
 }

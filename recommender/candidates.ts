@@ -91,3 +91,42 @@ export function concatCandidateLists(parts: readonly CandidateLists[]): Candidat
   }
   return joined;
 }
+
+/** Bytes of a shard's lists: [firstUser, numUsers, numMethods, entries] as int32, then ptr, items, recallScore, evidence. */
+export function encodeCandidateLists(lists: CandidateLists): Uint8Array {
+  const slots = lists.numUsers * lists.numMethods;
+  const entries = lists.items.length;
+  const bytes = new Uint8Array(16 + 4 * (slots + 1) + 12 * entries);
+  const header = new Int32Array(bytes.buffer, 0, 4);
+  header.set([lists.firstUser, lists.numUsers, lists.numMethods, entries]);
+  let offset = 16;
+  for (const array of [lists.ptr, lists.items, lists.recallScore, lists.evidence]) {
+    bytes.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), offset);
+    offset += array.byteLength;
+  }
+  return bytes;
+}
+
+/** The lists `encodeCandidateLists` wrote; rejects bytes whose sizes or pointers do not add up. */
+export function decodeCandidateLists(bytes: Uint8Array): CandidateLists {
+  if (bytes.length < 16) throw new RangeError(`candidate lists need a 16-byte header, got ${bytes.length} bytes`);
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  const [firstUser, numUsers, numMethods, entries] = new Int32Array(aligned.buffer, aligned.byteOffset, 4);
+  const slots = numUsers! * numMethods!;
+  if (firstUser! < 0 || numUsers! < 0 || numMethods! < 1 || entries! < 0 || aligned.length !== 16 + 4 * (slots + 1) + 12 * entries!) {
+    throw new RangeError(`candidate lists of ${aligned.length} bytes do not match their header (${numUsers} users, ${numMethods} methods, ${entries} entries)`);
+  }
+  let offset = aligned.byteOffset + 16;
+  const take = <T>(make: (buffer: ArrayBufferLike, at: number, length: number) => T, length: number): T => {
+    const array = make(aligned.buffer, offset, length);
+    offset += 4 * length;
+    return array;
+  };
+  const ptr = take((b, at, n) => new Int32Array(b, at, n), slots + 1);
+  const items = take((b, at, n) => new Int32Array(b, at, n), entries!);
+  const recallScore = take((b, at, n) => new Float32Array(b, at, n), entries!);
+  const evidence = take((b, at, n) => new Float32Array(b, at, n), entries!);
+  if (ptr[0] !== 0 || ptr[slots] !== entries) throw new RangeError('candidate list pointers do not span the entries');
+  for (let s = 0; s < slots; s++) if (ptr[s + 1]! < ptr[s]!) throw new RangeError(`candidate list pointers decrease at slot ${s}`);
+  return { firstUser: firstUser!, numUsers: numUsers!, numMethods: numMethods!, ptr, items, recallScore, evidence };
+}

@@ -7,7 +7,7 @@ export type { UserCfParams } from './user-cf';
 export { UserBasedCF, defaultUserCfParams } from './user-cf';
 export { IdIndex } from './id-index';
 export type { CandidateLists } from './candidates';
-export { concatCandidateLists } from './candidates';
+export { concatCandidateLists, decodeCandidateLists, encodeCandidateLists } from './candidates';
 export type { ContentParams, ContentSimilarity } from './content';
 export { computeContentSimilarity, defaultContentParams } from './content';
 export type { BaselineParams, Baselines } from './baseline';

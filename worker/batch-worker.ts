@@ -2,14 +2,42 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { BatchActivities } from '../activities';
 import type { Config } from '../config';
+import { candidatesTaskQueue } from '../domain/batch';
 
-/** The worker of the batch task queue: the workflow bundle plus the given activities. */
-export function createBatchWorker(connection: NativeConnection, temporal: Config['temporal'], activities: BatchActivities): Promise<Worker> {
-  return Worker.create({
+/** The two workers of one batch worker process, run and stopped together. */
+export interface BatchWorkers {
+  run(): Promise<void>;
+  /** Runs until `body` settles, then drains both workers. */
+  runUntil<T>(body: Promise<T>): Promise<T>;
+}
+
+/**
+ * The batch task queue's worker (the workflow bundle and the stages' activities) and the candidate
+ * shards' (`precomputeCandidates` only), which runs at most `shardConcurrency` shards at once: each
+ * takes a core for its thread, while the stages' activities are mostly waiting on I/O.
+ */
+export async function createBatchWorkers(connection: NativeConnection, temporal: Config['temporal'], activities: BatchActivities, shardConcurrency: number): Promise<BatchWorkers> {
+  const stages = await Worker.create({
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
     activities,
   });
+  const shards = await Worker.create({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: candidatesTaskQueue(temporal.taskQueue),
+    activities: { precomputeCandidates: activities.precomputeCandidates },
+    maxConcurrentActivityTaskExecutions: shardConcurrency,
+  });
+  return {
+    async run() {
+      await Promise.all([stages.run(), shards.run()]);
+    },
+    async runUntil<T>(body: Promise<T>) {
+      const [result] = await Promise.all([stages.runUntil(body), shards.runUntil(body)]);
+      return result;
+    },
+  };
 }

@@ -12,7 +12,8 @@ import { HttpModelServer } from '../adapters/http/model-server';
 import { createS3Client } from '../adapters/s3/client';
 import { S3ObjectStore } from '../adapters/s3/object-store';
 import { loadConfigOrExit } from '../config';
-import { createBatchWorker } from './batch-worker';
+import { candidatesTaskQueue } from '../domain/batch';
+import { createBatchWorkers } from './batch-worker';
 
 const TEMPORAL_LOG_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
 
@@ -34,9 +35,9 @@ async function main(): Promise<void> {
   });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
-    const worker = await createBatchWorker(connection, config.temporal, activities);
-    console.log(`worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
-    await worker.run();
+    const workers = await createBatchWorkers(connection, config.temporal, activities, config.batch.shardConcurrency);
+    console.log(`worker: polling task queues ${config.temporal.taskQueue} and ${candidatesTaskQueue(config.temporal.taskQueue)} (${config.batch.shardConcurrency} candidate shards at once) on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
+    await workers.run();
   } finally {
     await connection.close();
     s3.destroy();

@@ -21,6 +21,16 @@ export const computeActivity: ActivityOptions = {
 };
 
 /**
+ * One candidate shard of the train stage: CPU-bound, heartbeating its progress; a shard whose worker
+ * dies is retried on another, the others keep their results.
+ */
+export const shardActivity: ActivityOptions = {
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+/**
  * Making every API replica serve the new model: one attempt waits (heartbeating) until they all do or
  * its own timeout names the laggards; attempts are retried while no replica is live (the API is down
  * or restarting).

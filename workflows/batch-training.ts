@@ -1,7 +1,8 @@
-import { ApplicationFailure, defineQuery, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { BatchActivities } from '../activities';
-import { isRunDate, PROGRESS_QUERY, type BatchInput, type BatchProgress, type BatchResult, type StageName, type StageSummary } from '../domain/batch';
-import { computeActivity, ioActivity, reloadActivity } from './activity-options';
+import { candidatesTaskQueue, isRunDate, PROGRESS_QUERY, type BatchInput, type BatchProgress, type BatchResult, type StageName, type StageSummary } from '../domain/batch';
+import { computeActivity, ioActivity, reloadActivity, shardActivity } from './activity-options';
+import { mapBounded } from './bounded';
 import { DEPLOYED, MODEL_VERSION, RUN_DATE } from './search-attributes';
 
 const io = proxyActivities<BatchActivities>(ioActivity);
@@ -48,7 +49,14 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
 
   await stage('validateData', () => io.validateData({ run_date: runDate, ...(input.accept_volume === true ? { accept_volume: true } : {}) }));
   const extracted = await stage('extractFeatures', () => compute.extractFeatures({ run_date: runDate, ...(input.full_rebuild === true ? { full_rebuild: true } : {}) }));
-  const trained = await stage('trainModel', () => compute.trainModel({ run_date: runDate, ratings_prefix: extracted.ratings_prefix, bronze_watermark: extracted.bronze_watermark }));
+  // Fit once, then the candidate shards over every worker of the shard queue, then join them into the artifact.
+  const shards = proxyActivities<BatchActivities>({ ...shardActivity, taskQueue: candidatesTaskQueue(workflowInfo().taskQueue) });
+  const trained = await stage('trainModel', async () => {
+    const fitted = await compute.trainModel({ run_date: runDate, ratings_prefix: extracted.ratings_prefix, bronze_watermark: extracted.bronze_watermark });
+    if (fitted.registered) return fitted.registered;
+    const done = await mapBounded(fitted.shards, fitted.shard_width, (range) => shards.precomputeCandidates({ model_version: fitted.model_version, core_key: fitted.core_key, ...range }));
+    return { ...(await compute.assembleModel({ model_version: fitted.model_version, shard_keys: done.map((shard) => shard.key) })), candidate_shards: done.length };
+  });
   upsertSearchAttributes([{ key: MODEL_VERSION, value: trained.model_version }]);
   upsertMemo({ model_version: trained.model_version });
 

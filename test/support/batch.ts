@@ -17,7 +17,7 @@ import { publishCatalog } from '../../domain/catalog';
 import type { ModelServer, ObjectStore, ReplicaRegistry } from '../../domain/ports';
 import type { RatingColumns } from '../../recommender/types';
 import type { Movie } from '../../recommender/types';
-import { createBatchWorker } from '../../worker/batch-worker';
+import { createBatchWorkers } from '../../worker/batch-worker';
 import { testConfig, uniqueName } from './config';
 import { quietTemporalRuntime } from './temporal';
 
@@ -83,8 +83,8 @@ export async function withWorker<T>(config: Config, deps: ActivityDeps, body: ()
   quietTemporalRuntime();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
-    const worker = await createBatchWorker(connection, config.temporal, createActivities(deps));
-    return await worker.runUntil(body());
+    const workers = await createBatchWorkers(connection, config.temporal, createActivities(deps), config.batch.shardConcurrency);
+    return await workers.runUntil(body());
   } finally {
     await connection.close();
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CancelledFailure, WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import { readCatalog } from '../../../activities/catalog';
 import { toRecommenderMovies } from '../../../activities/movies';
 import { batchModelParams, modelVersion, snapshotChecksum } from '../../../activities/train-model';
@@ -84,6 +84,21 @@ class FlakyFeatureStore implements FeatureStore {
   getMovieFeatures = (id: number) => this.inner.getMovieFeatures(id);
 }
 
+/** Refuses, for good, to save the candidate shard of the first users: a shard that cannot succeed. */
+class RefusingShardStore implements ObjectStore {
+  constructor(private readonly inner: ObjectStore) {}
+  put(key: string, body: Uint8Array | string, contentType?: string, condition?: ObjectCondition): Promise<void> {
+    if (/\/candidates\/users-0000000000-/.test(key)) return Promise.reject(ApplicationFailure.nonRetryable('shard refused for this test', 'InvalidBatchData'));
+    return this.inner.put(key, body, contentType, condition);
+  }
+  get = (key: string, condition?: { ifMatch: string }) => this.inner.get(key, condition);
+  head = (key: string) => this.inner.head(key);
+  chunks = (key: string) => this.inner.chunks(key);
+  list = (prefix: string) => this.inner.list(prefix);
+  lines = (key: string) => this.inner.lines(key);
+  delete = (key: string) => this.inner.delete(key);
+}
+
 describe('batch workflow: crashes and transient failures', function () {
   this.timeout(300_000);
   let client: Client;
@@ -162,20 +177,88 @@ describe('batch workflow: crashes and transient failures', function () {
   });
 
   it('retries injected transient S3 and DynamoDB failures and succeeds', async () => {
-    const runDate = await freshRunDate(client);
-    const subset = selectRows(ml100k.ratings, Int32Array.from({ length: 30_000 }, (_, i) => i));
-    await landRatings(env.store, env.config.s3.bronzePrefix, runDate, subset, { objects: 3 });
-    const store = new FlakyObjectStore(env.store, ['silver/ratings/', 'models/']);
-    const features = new FlakyFeatureStore(env.features);
-    const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
-    const outcome = await withWorker(env.config, activityDeps(env, { store, features }), () => handle.result());
+    // An environment of its own: the other tests' silver snapshots would make this run's extract an increment that changes no user.
+    const own = await createBatchEnvironment();
+    try {
+      await publishMovies(own.store, 'ml-100k', ml100k.movies);
+      const runDate = await freshRunDate(client);
+      const subset = selectRows(ml100k.ratings, Int32Array.from({ length: 30_000 }, (_, i) => i));
+      await landRatings(own.store, own.config.s3.bronzePrefix, runDate, subset, { objects: 3 });
+      const store = new FlakyObjectStore(own.store, ['silver/ratings/', 'models/']);
+      const features = new FlakyFeatureStore(own.features);
+      const { handle } = await startOrAttachBatch(client, own.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
+      const outcome = await withWorker(own.config, activityDeps(own, { store, features }), () => handle.result());
 
-    assert.deepEqual(store.injected, ['silver/ratings/', 'models/']);
-    assert.equal(features.injected, 1);
+      assert.deepEqual(store.injected, ['silver/ratings/', 'models/']);
+      assert.equal(features.injected, 1);
+      const attempts = await attemptsByActivity(handle);
+      assert.ok((attempts.get('extractFeatures') ?? 0) >= 2, 'extractFeatures was retried');
+      assert.equal(attempts.get('trainModel'), 2, 'trainModel was retried');
+      assert.equal(outcome.stages.filter((s) => s.status === 'completed').length, 5);
+      assert.equal((await own.features.getUserFeatures(1))?.run_date, runDate);
+    } finally {
+      own.close();
+    }
+  });
+
+  it('spreads the candidate shards over two workers, and completes with the same version when one is SIGKILLed mid-shard', async () => {
+    const runDate = await freshRunDate(client);
+    await landRatings(env.store, env.config.s3.bronzePrefix, runDate, ml100k.ratings, { objects: 10 });
+    // 943 users in shards of 120: eight shards, one at a time per worker.
+    const shardEnv = { ...env.env, BATCH_SHARD_USERS: '120', BATCH_SHARD_CONCURRENCY: '1' };
+    const pair = [startWorkerProcess(shardEnv), startWorkerProcess(shardEnv)];
+    workers.push(...pair);
+    const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
+
+    // Once both workers run a shard at the same time, kill one of them (a worker's identity is `<pid>@<host>`).
+    const deadline = Date.now() + 180_000;
+    let victim: ChildProcess | undefined;
+    while (!victim) {
+      assert.ok(Date.now() < deadline, 'both workers ran a candidate shard at once within 3 minutes');
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      const running = pending.filter((a) => a.activityType?.name === 'precomputeCandidates' && a.lastStartedTime && a.lastWorkerIdentity);
+      const pids = new Set(running.map((a) => Number(a.lastWorkerIdentity!.split('@')[0])));
+      if (pair.every((worker) => pids.has(worker.pid!))) victim = pair[0];
+      else await sleep(100);
+    }
+    victim.kill('SIGKILL');
+    const outcome = await handle.result();
+    for (const worker of pair.filter((w) => w !== victim)) {
+      worker.kill('SIGTERM');
+      await new Promise((resolve) => worker.once('exit', resolve));
+    }
+
+    const history = (await handle.fetchHistory()).events ?? [];
+    const shardIds = new Set(history.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'precomputeCandidates').map((e) => String(e.eventId)));
+    assert.equal(shardIds.size, 8, 'eight shards were scheduled');
     const attempts = await attemptsByActivity(handle);
-    assert.ok((attempts.get('extractFeatures') ?? 0) >= 2, 'extractFeatures was retried');
-    assert.equal(attempts.get('trainModel'), 2, 'trainModel was retried');
-    assert.equal(outcome.stages.filter((s) => s.status === 'completed').length, 5);
-    assert.equal((await env.features.getUserFeatures(1))?.run_date, runDate);
+    assert.equal(attempts.get('precomputeCandidates'), 2, 'the killed shard ran again');
+    assert.equal(attempts.get('trainModel'), 1, 'the fit was not redone');
+    const catalog = toRecommenderMovies(await readCatalog(env.store));
+    const expected = modelVersion(runDate, snapshotChecksum(latestPerPair(ml100k.ratings).table, catalog, batchModelParams(batchSettings(env.config))));
+    assert.equal(outcome.model_version, expected);
+    const manifest = await readManifest(env.store, outcome.model_version);
+    assert.ok(manifest, 'the model is registered');
+    const leftovers: string[] = [];
+    for await (const object of env.store.list(`models/${outcome.model_version}/`)) leftovers.push(object.key.split('/').slice(2).join('/'));
+    assert.deepEqual(leftovers.sort(), ['manifest.json', 'model.bin'], 'the fitted core and the shards are removed once assembled');
+  });
+
+  it('fails the train stage with the message of a shard that fails for good', async () => {
+    const runDate = await freshRunDate(client);
+    await landRatings(env.store, env.config.s3.bronzePrefix, runDate, ml100k.ratings, { objects: 10 });
+    const store = new RefusingShardStore(env.store);
+    const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
+    const failure = await withWorker(env.config, activityDeps(env, { store, settings: { ...batchSettings(env.config), shards: { usersPerShard: 300, width: 2 } } }), () =>
+      handle.result().then(
+        () => assert.fail('the run completed'),
+        (err: unknown) => err,
+      ),
+    );
+    assert.ok(failure instanceof WorkflowFailedError);
+    assert.match(`${failure.cause?.message} ${(failure.cause?.cause as Error | undefined)?.message}`, /shard refused for this test/);
+    const attempts = await attemptsByActivity(handle);
+    assert.equal(attempts.get('precomputeCandidates'), 1, 'a non-retryable failure is not retried');
+    assert.ok(!(await handle.fetchHistory()).events?.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'evaluateModel'), 'no later stage started');
   });
 });

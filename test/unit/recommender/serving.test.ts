@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildUserItemMatrix, concatCandidateLists, defaultUserCfParams, deserialize, fitBaselines, generateSynthetic, HybridRecommender, IdIndex, methods, serialize, UserBasedCF } from '../../../recommender';
+import { buildUserItemMatrix, concatCandidateLists, decodeCandidateLists, defaultUserCfParams, encodeCandidateLists, deserialize, fitBaselines, generateSynthetic, HybridRecommender, IdIndex, methods, serialize, UserBasedCF } from '../../../recommender';
 import type { Movie } from '../../../recommender';
 
 describe('recommender: serving from precomputed pools and fresh ratings', () => {
@@ -27,6 +27,19 @@ describe('recommender: serving from precomputed pools and fresh ratings', () => 
     const loaded = deserialize(serialize(fast, { snapshotId: 'pools' }));
     assert.deepEqual(loaded.state.candidates, lists);
     for (const userId of userIds.slice(0, 20)) assert.deepEqual(loaded.recommend(userId, { method: 'hybrid' }), model.recommend(userId, { method: 'hybrid' }));
+  });
+
+  it('stores a shard’s pools as bytes that decode to the same pools, and refuses bytes that do not add up', () => {
+    const shard = model.precomputeCandidates(150, 200);
+    const bytes = encodeCandidateLists(shard);
+    assert.deepEqual(decodeCandidateLists(bytes), shard);
+    const unaligned = new Uint8Array(bytes.length + 1).subarray(1);
+    unaligned.set(bytes);
+    assert.deepEqual(decodeCandidateLists(unaligned), shard, 'bytes at any offset');
+    assert.throws(() => decodeCandidateLists(bytes.subarray(0, bytes.length - 4)), /do not match their header/);
+    const decreasing = bytes.slice();
+    new Int32Array(decreasing.buffer, 16, 2)[1] = -1;
+    assert.throws(() => decodeCandidateLists(decreasing), /decrease at slot 0/);
   });
 
   it('never returns a movie rated fresh, and says how many fresh ratings it used', () => {
