@@ -4,11 +4,12 @@ import { createEvaluateModel } from './evaluate-model';
 import { createExtractFeatures } from './extract-features';
 import { createReloadApi } from './reload-api';
 import { createAssembleModel, createPrecomputeCandidates, createTrainModel } from './train-model';
-import { createValidateData } from './validate-data';
+import { createPlanValidation, createValidateData } from './validate-data';
 
 /** The batch workflow's activities, with their clients injected (the worker or a test builds `deps`). */
 export function createActivities(deps: ActivityDeps) {
   return {
+    planValidation: createPlanValidation(deps),
     validateData: createValidateData(deps),
     extractFeatures: createExtractFeatures(deps),
     trainModel: createTrainModel(deps),

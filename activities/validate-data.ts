@@ -38,6 +38,28 @@ function previousDays(runDate: string, days: number): string[] {
   return Array.from({ length: days }, (_, i) => new Date(base - (i + 1) * 86_400_000).toISOString().slice(0, 10));
 }
 
+/** What the day's partition holds, before reading it: the workflow sizes the validation's timeout by it. */
+export interface ValidationPlan {
+  run_date: string;
+  objects: number;
+  bytes: number;
+}
+
+export function createPlanValidation(deps: ActivityDeps) {
+  return async function planValidation(input: { run_date: string }): Promise<ValidationPlan> {
+    let objects = 0;
+    let bytes = 0;
+    for await (const object of deps.store.list(bronzeDatePrefix(deps.settings.bronzePrefix, input.run_date))) {
+      objects++;
+      bytes += object.size;
+    }
+    return { run_date: input.run_date, objects, bytes };
+  };
+}
+
+/** Lines between heartbeats inside an object: a large object must not outlast the heartbeat timeout. */
+const LINES_PER_HEARTBEAT = 20_000;
+
 export interface ValidateInput {
   run_date: string;
   /** The operator's override for this date: a volume far from the trailing days' is accepted (with a warning). */
@@ -67,6 +89,7 @@ export function createValidateData(deps: ActivityDeps) {
       let lineNo = 0;
       for await (const line of store.lines(object.key)) {
         lineNo++;
+        if (lineNo % LINES_PER_HEARTBEAT === 0) heartbeat({ objects, events: counts.events });
         if (line.trim() === '') continue;
         counts.events++;
         let raw: unknown;

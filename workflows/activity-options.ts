@@ -10,6 +10,18 @@ export const ioActivity: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
+/** How fast validation reads bronze at the least (this machine reads about ten times faster): sizes its timeout. */
+const VALIDATION_MIN_BYTES_PER_SECOND = 1_000_000;
+
+/**
+ * Validating a day: the start-to-close timeout grows with the partition's bytes (5 minutes plus one
+ * second per megabyte), so a growing daily volume never meets a fixed limit; a stuck attempt is still
+ * noticed within a minute by its heartbeats.
+ */
+export function validationActivity(partitionBytes: number): ActivityOptions {
+  return { ...ioActivity, startToCloseTimeout: 5 * 60_000 + Math.ceil((1000 * partitionBytes) / VALIDATION_MIN_BYTES_PER_SECOND) };
+}
+
 /**
  * Long CPU and I/O stages (extract, train, evaluate). They heartbeat their progress; a worker that dies
  * is noticed when heartbeats stop, and the retry resumes from the last heartbeat's details.

@@ -1,7 +1,7 @@
-import { ApplicationFailure, defineQuery, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { BatchActivities } from '../activities';
 import { candidatesTaskQueue, isRunDate, PROGRESS_QUERY, type BatchInput, type BatchProgress, type BatchResult, type StageName, type StageSummary } from '../domain/batch';
-import { computeActivity, ioActivity, reloadActivity, shardActivity } from './activity-options';
+import { computeActivity, ioActivity, reloadActivity, shardActivity, validationActivity } from './activity-options';
 import { mapBounded } from './bounded';
 import { DEPLOYED, MODEL_VERSION, RUN_DATE } from './search-attributes';
 
@@ -47,7 +47,12 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
     return summary;
   }
 
-  await stage('validateData', () => io.validateData({ run_date: runDate, ...(input.accept_volume === true ? { accept_volume: true } : {}) }));
+  await stage('validateData', async () => {
+    // Runs started before the plan existed replay without it (their histories have no plan activity).
+    const validation = patched('validation-timeout-by-volume') ? validationActivity((await io.planValidation({ run_date: runDate })).bytes) : ioActivity;
+    const validate = proxyActivities<BatchActivities>(validation);
+    return validate.validateData({ run_date: runDate, ...(input.accept_volume === true ? { accept_volume: true } : {}) });
+  });
   const extracted = await stage('extractFeatures', () => compute.extractFeatures({ run_date: runDate, ...(input.full_rebuild === true ? { full_rebuild: true } : {}) }));
   // Fit once, then the candidate shards over every worker of the shard queue, then join them into the artifact.
   const shards = proxyActivities<BatchActivities>({ ...shardActivity, taskQueue: candidatesTaskQueue(workflowInfo().taskQueue) });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure, type Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createValidateData, validationReportKey } from '../../../activities/validate-data';
+import { createPlanValidation, createValidateData, validationReportKey } from '../../../activities/validate-data';
+import { validationActivity } from '../../../workflows/activity-options';
 import { batchSettings } from '../../../activities/settings';
 import type { ValidationSummary } from '../../../activities/types';
 import { bronzeDatePrefix } from '../../../domain/bronze';
@@ -92,5 +93,17 @@ describe('activities/validate-data: repeated event ids', () => {
     assert.equal(summary.conflicting_event_ids, 2, 'a for another user, a for another movie');
     const report = JSON.parse(new TextDecoder().decode(await store.get(validationReportKey(date)))) as { warnings: string[] };
     assert.ok(report.warnings.some((w) => w.startsWith('2 events reuse an event id with other content')), report.warnings.join('\n'));
+  });
+
+  it('plans the day by its partition’s objects and bytes, and gives a larger partition a longer timeout', async () => {
+    const store = new MemoryObjectStore();
+    const date = day(40);
+    await store.put(`${bronzeDatePrefix(settings.bronzePrefix, date)}a.jsonl`, 'x'.repeat(1000));
+    await store.put(`${bronzeDatePrefix(settings.bronzePrefix, date)}b.jsonl`, 'y'.repeat(500));
+    await store.put(`${bronzeDatePrefix(settings.bronzePrefix, day(41))}c.jsonl`, 'z'.repeat(99));
+    const plan = await createPlanValidation({ store, features: unused as never, replicas: unused as ReplicaRegistry, modelServerAt: () => unused as ModelServer, settings })({ run_date: date });
+    assert.deepEqual(plan, { run_date: date, objects: 2, bytes: 1500 });
+    assert.equal(validationActivity(0).startToCloseTimeout, 5 * 60_000);
+    assert.equal(validationActivity(3_000_000_000).startToCloseTimeout, 5 * 60_000 + 3_000_000, 'a 3 GB day gets 50 more minutes');
   });
 });

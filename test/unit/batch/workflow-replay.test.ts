@@ -27,10 +27,10 @@ describe('workflows: recorded batch histories replay against the current code', 
   this.timeout(120_000);
   before(() => quietTemporalRuntime());
 
-  it('has histories of a deployed run, a refused one, a killed shard worker, a failed shard and a cancellation', () => {
+  it('has histories of a deployed run, a refused one, a killed shard worker, a failed shard, a cancellation, and one with the validation plan', () => {
     assert.deepEqual(
       histories.map((h) => h.workflowId),
-      ['cancelled', 'deployed-and-reloaded', 'gate-refused', 'shard-failed', 'shard-worker-killed'],
+      ['cancelled', 'deployed-and-reloaded', 'gate-refused', 'planned-validation', 'shard-failed', 'shard-worker-killed'],
     );
   });
 
