@@ -10,9 +10,10 @@ export interface PrecomputeMeta {
 }
 
 /**
- * The serving precompute: every user's candidate pools, in shards over the machine's cores (each
- * shard's thread loads the model from the same shared bytes), joined into the artifact, which it
- * returns. `onProgress` hears each shard's progress.
+ * The serving precompute in one process, as the serve benchmark runs it (the batch spreads the same
+ * shards over its workers, see train-model.ts): every user's candidate pools, in shards over the
+ * machine's cores (each shard's thread loads the model from the same shared bytes), joined into the
+ * artifact, which it returns. `onProgress` hears each shard's progress.
  */
 export async function precomputeCandidates(
   artifact: Uint8Array,

@@ -46,20 +46,15 @@ function startWorkerProcess(env: Record<string, string>): ChildProcess {
   return child;
 }
 
-/** Fails the first call of each named operation with a retryable error, then behaves. */
-class FlakyObjectStore implements ObjectStore {
-  readonly injected: string[] = [];
+/** Passes every call through, except the writes that `fault` answers with an error. */
+class FaultyObjectStore implements ObjectStore {
   constructor(
     private readonly inner: ObjectStore,
-    private readonly failFirstPutUnder: string[],
+    private readonly fault: (key: string) => Error | undefined,
   ) {}
   put(key: string, body: Uint8Array | string, contentType?: string, condition?: ObjectCondition): Promise<void> {
-    const prefix = this.failFirstPutUnder.find((p) => key.startsWith(p) && !this.injected.includes(p));
-    if (prefix) {
-      this.injected.push(prefix);
-      return Promise.reject(new Error(`injected transient S3 failure writing ${key}`));
-    }
-    return this.inner.put(key, body, contentType, condition);
+    const error = this.fault(key);
+    return error ? Promise.reject(error) : this.inner.put(key, body, contentType, condition);
   }
   get = (key: string, condition?: { ifMatch: string }) => this.inner.get(key, condition);
   head = (key: string) => this.inner.head(key);
@@ -67,6 +62,18 @@ class FlakyObjectStore implements ObjectStore {
   list = (prefix: string) => this.inner.list(prefix);
   lines = (key: string) => this.inner.lines(key);
   delete = (key: string) => this.inner.delete(key);
+}
+
+/** A retryable failure of the first write under each prefix; `injected` lists the prefixes that failed. */
+function failFirstPutUnder(prefixes: string[]) {
+  const injected: string[] = [];
+  const fault = (key: string) => {
+    const prefix = prefixes.find((p) => key.startsWith(p) && !injected.includes(p));
+    if (!prefix) return undefined;
+    injected.push(prefix);
+    return new Error(`injected transient S3 failure writing ${key}`);
+  };
+  return { injected, fault };
 }
 
 class FlakyFeatureStore implements FeatureStore {
@@ -85,19 +92,7 @@ class FlakyFeatureStore implements FeatureStore {
 }
 
 /** Refuses, for good, to save the candidate shard of the first users: a shard that cannot succeed. */
-class RefusingShardStore implements ObjectStore {
-  constructor(private readonly inner: ObjectStore) {}
-  put(key: string, body: Uint8Array | string, contentType?: string, condition?: ObjectCondition): Promise<void> {
-    if (/\/candidates\/users-0000000000-/.test(key)) return Promise.reject(ApplicationFailure.nonRetryable('shard refused for this test', 'InvalidBatchData'));
-    return this.inner.put(key, body, contentType, condition);
-  }
-  get = (key: string, condition?: { ifMatch: string }) => this.inner.get(key, condition);
-  head = (key: string) => this.inner.head(key);
-  chunks = (key: string) => this.inner.chunks(key);
-  list = (prefix: string) => this.inner.list(prefix);
-  lines = (key: string) => this.inner.lines(key);
-  delete = (key: string) => this.inner.delete(key);
-}
+const refuseFirstShard = (key: string) => (/\/candidates\/users-0000000000-/.test(key) ? ApplicationFailure.nonRetryable('shard refused for this test', 'InvalidBatchData') : undefined);
 
 describe('batch workflow: crashes and transient failures', function () {
   this.timeout(300_000);
@@ -186,12 +181,13 @@ describe('batch workflow: crashes and transient failures', function () {
       const runDate = await freshRunDate(client);
       const subset = selectRows(ml100k.ratings, Int32Array.from({ length: 30_000 }, (_, i) => i));
       await landRatings(own.store, own.config.s3.bronzePrefix, runDate, subset, { objects: 3 });
-      const store = new FlakyObjectStore(own.store, ['silver/ratings/', 'models/']);
+      const faults = failFirstPutUnder(['silver/ratings/', 'models/']);
+      const store = new FaultyObjectStore(own.store, faults.fault);
       const features = new FlakyFeatureStore(own.features);
       const { handle } = await startOrAttachBatch(client, own.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
       const outcome = await withWorker(own.config, activityDeps(own, { store, features }), () => handle.result());
 
-      assert.deepEqual(store.injected, ['silver/ratings/', 'models/']);
+      assert.deepEqual(faults.injected, ['silver/ratings/', 'models/']);
       assert.equal(features.injected, 1);
       const attempts = await attemptsByActivity(handle);
       assert.ok((attempts.get('extractFeatures') ?? 0) >= 2, 'extractFeatures was retried');
@@ -253,11 +249,14 @@ describe('batch workflow: crashes and transient failures', function () {
   });
 
   it('fails the train stage with the message of a shard that fails for good', async () => {
+    const own = await createBatchEnvironment();
+    cleanups.push(() => own.close());
+    await publishMovies(own.store, 'ml-100k', ml100k.movies);
     const runDate = await freshRunDate(client);
-    await landRatings(env.store, env.config.s3.bronzePrefix, runDate, ml100k.ratings, { objects: 10 });
-    const store = new RefusingShardStore(env.store);
-    const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
-    const failure = await withWorker(env.config, activityDeps(env, { store, settings: { ...batchSettings(env.config), shards: { usersPerShard: 300, width: 2 } } }), () =>
+    await landRatings(own.store, own.config.s3.bronzePrefix, runDate, selectRows(ml100k.ratings, Int32Array.from({ length: 30_000 }, (_, i) => i)), { objects: 3 });
+    const store = new FaultyObjectStore(own.store, refuseFirstShard);
+    const { handle } = await startOrAttachBatch(client, own.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
+    const failure = await withWorker(own.config, activityDeps(own, { store, settings: { ...batchSettings(own.config), shards: { usersPerShard: 300, width: 2 } } }), () =>
       handle.result().then(
         () => assert.fail('the run completed'),
         (err: unknown) => err,
