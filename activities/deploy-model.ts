@@ -3,6 +3,7 @@ import { decideDeployment, type GateSettings } from '../domain/gate';
 import { evaluationReportKey, promote, PromotionRefusedError, readCurrentPointer, readManifest } from '../domain/model-registry';
 import type { EvaluationReport } from '../domain/evaluation-report';
 import type { ObjectStore } from '../domain/ports';
+import { readStoredJson } from '../domain/stored-json';
 import type { ActivityDeps } from './deps';
 import type { DeploySummary, EvaluationSummary } from './types';
 
@@ -52,8 +53,7 @@ export async function deployVersion(store: ObjectStore, settings: GateSettings, 
 export async function readEvaluation(store: ObjectStore, version: string): Promise<{ metrics: Record<string, number>; baseline: Record<string, number> }> {
   const manifest = await readManifest(store, version);
   if (manifest === undefined) throw new Error(`model ${version} is not in the registry`);
-  const bytes = await store.get(evaluationReportKey(version));
-  const report = bytes === undefined ? undefined : (JSON.parse(new TextDecoder().decode(bytes)) as EvaluationReport);
+  const report = await readStoredJson<EvaluationReport>(store, evaluationReportKey(version));
   return { metrics: manifest.metrics ?? {}, baseline: report?.series.find((s) => s.role === 'baseline')?.metrics ?? {} };
 }
 

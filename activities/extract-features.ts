@@ -13,7 +13,7 @@ import { heartbeatWhile, runJobWithHeartbeats, throwIfCancelled } from './comput
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
 import { readSilverFeatures, readSilverRatings, silverPrefix, writeSilverFeatures, writeSilverRatings } from './silver';
-import { featureChanges, latestSnapshotBefore, readEventIds, readMergeResult, readSnapshot, writeMergeResult, writeEventIds, writeSnapshot } from './silver-state';
+import { featureChanges, latestSnapshotBefore, readEventIds, readMergeResult, readSnapshot, writeMergeResult, writeEventIds, writeSnapshot, type MergeResult } from './silver-state';
 import type { ExtractSummary } from './types';
 
 /** Where a previous attempt got to; a retry skips what is already durable. */
@@ -75,10 +75,12 @@ export function createExtractFeatures(deps: ActivityDeps) {
       let counts: NonNullable<ExtractCheckpoint['counts']>;
       let keys: NonNullable<ExtractCheckpoint['keys']>;
       let merge: NonNullable<ExtractCheckpoint['merge']>;
+      let merged: MergeResult;
       if (checkpoint?.counts && checkpoint.keys && checkpoint.merge && checkpoint.phase !== 'read') {
         // Silver is already written: read the features back instead of merging again.
         ({ users, movies } = await readSilverFeatures(store, runDate));
         ({ counts, keys, merge } = checkpoint);
+        merged = await readMergeResult(store, keys.merge_result_key);
       } else {
         // Never this date's own snapshot: a run rewrites it, so it must not read from it.
         const base = fullRebuild ? undefined : await latestSnapshotBefore(store, runDate);
@@ -134,12 +136,13 @@ export function createExtractFeatures(deps: ActivityDeps) {
         const changes = base ? featureChanges(await readSilverFeatures(store, base.run_date), { users, movies }) : { users: users.map((u) => u.user_id), movies: movies.map((m) => m.movie_id) };
         await writeSilverRatings(store, runDate, table);
         const written = await writeSilverFeatures(store, runDate, users, movies);
+        // With the objects merged: a retry that lists objects arrived since must not count them as merged.
+        merged = { ...changes, bronze_objects: listed };
         keys = {
           user_features_key: written.userKey,
           movie_features_key: written.movieKey,
           event_ids_key: await writeEventIds(store, runDate, seen),
-          // With the objects merged: a retry that lists objects arrived since must not count them as merged.
-          merge_result_key: await writeMergeResult(store, runDate, { ...changes, bronze_objects: listed }),
+          merge_result_key: await writeMergeResult(store, runDate, merged),
         };
         counts = { events_read: eventsRead, duplicates_dropped: duplicates, ratings: table.userIds.length, users: users.length, movies: movies.length };
         merge = { kind: base ? 'incremental' : 'full', base_run_date: base?.run_date ?? null, objects_merged: toMerge.length };
@@ -147,7 +150,6 @@ export function createExtractFeatures(deps: ActivityDeps) {
         heartbeat(progress);
       }
 
-      const merged = await readMergeResult(store, keys.merge_result_key);
       const watermark: BronzeWatermark = {};
       for (const key of merged.bronze_objects) extendWatermark(watermark, key);
       const changedUsers = new Set(merged.users);

@@ -1,5 +1,6 @@
 import { HashedIdSet } from '../domain/hashed-id-set';
 import type { ObjectStore } from '../domain/ports';
+import { readStoredJson } from '../domain/stored-json';
 import type { MovieFeatures, UserFeatures } from '../recommender/features';
 import type { ExtractSummary } from './types';
 
@@ -39,13 +40,8 @@ export interface MergeResult extends FeatureChanges {
   bronze_objects: string[];
 }
 
-async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
-  const bytes = await store.get(key);
-  return bytes === undefined ? undefined : (JSON.parse(Buffer.from(bytes).toString('utf8')) as T);
-}
-
 export function readSnapshot(store: ObjectStore, runDate: string): Promise<SilverSnapshot | undefined> {
-  return readJson<SilverSnapshot>(store, snapshotKey(runDate));
+  return readStoredJson<SilverSnapshot>(store, snapshotKey(runDate));
 }
 
 /** The latest snapshot of a date before `runDate`: what a run of `runDate` builds on. */
@@ -82,7 +78,7 @@ export async function writeMergeResult(store: ObjectStore, runDate: string, resu
 }
 
 export async function readMergeResult(store: ObjectStore, key: string): Promise<MergeResult> {
-  const result = await readJson<MergeResult>(store, key);
+  const result = await readStoredJson<MergeResult>(store, key);
   if (result === undefined) throw new Error(`the merge result ${key} is missing`);
   return result;
 }

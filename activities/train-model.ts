@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { BronzeWatermark } from '../domain/bronze';
 import { manifestKey, modelKey, readManifest, writeManifest, type ModelManifest } from '../domain/model-registry';
+import { readStoredJson } from '../domain/stored-json';
 import type { RatingTable } from '../recommender/ratings-table';
 import { defaultHybridParams, mergeParams, type HybridParams } from '../recommender/hybrid';
 import type { Movie } from '../recommender/types';
@@ -66,22 +67,15 @@ export interface FitSummary {
   shard_width: number;
 }
 
-/** Everything the manifest needs that only the fit knows, kept beside the fitted core until the model is assembled. */
+/** Everything the manifest needs that only the fit knows, kept beside the fitted core (`coreKey`) until the model is assembled. */
 interface TrainingRecord {
-  created_at: string;
   snapshot_id: string;
-  core_key: string;
   manifest: Omit<ModelManifest, 'artifact'>;
 }
 
 const trainingRecordKey = (version: string) => `models/${version}/training.json`;
 const coreKey = (version: string) => `models/${version}/core.bin`;
 const shardKey = (version: string, range: UserRange) => `models/${version}/candidates/users-${String(range.from).padStart(10, '0')}-${String(range.to).padStart(10, '0')}.bin`;
-
-async function readTrainingRecord(store: ActivityDeps['store'], version: string): Promise<TrainingRecord | undefined> {
-  const bytes = await store.get(trainingRecordKey(version));
-  return bytes === undefined ? undefined : (JSON.parse(Buffer.from(bytes).toString('utf8')) as TrainingRecord);
-}
 
 /** The registered model of this version when its manifest and artifact agree. */
 async function registeredModel(store: ActivityDeps['store'], version: string): Promise<TrainSummary | undefined> {
@@ -136,8 +130,8 @@ export function createTrainModel(deps: ActivityDeps) {
 
     const registered = await registeredModel(store, version);
     if (registered) return { ...plan(coreKey(version), registered.users, registered.movies), shards: [], registered };
-    const fitted = await readTrainingRecord(store, version);
-    if (fitted && (await store.head(fitted.core_key))) return plan(fitted.core_key, fitted.manifest.data_snapshot.users, fitted.manifest.data_snapshot.movies);
+    const fitted = await readStoredJson<TrainingRecord>(store, trainingRecordKey(version));
+    if (fitted && (await store.head(coreKey(version)))) return plan(coreKey(version), fitted.manifest.data_snapshot.users, fitted.manifest.data_snapshot.movies);
 
     const createdAt = now().toISOString();
     const snapshotId = `${input.ratings_prefix}#${checksum}`;
@@ -150,9 +144,7 @@ export function createTrainModel(deps: ActivityDeps) {
     const core = coreKey(version);
     await store.put(core, trained.artifact, 'application/octet-stream');
     const record: TrainingRecord = {
-      created_at: createdAt,
       snapshot_id: snapshotId,
-      core_key: core,
       manifest: {
         version,
         created_at: createdAt,
@@ -226,8 +218,8 @@ export function createAssembleModel(deps: ActivityDeps) {
     const version = input.model_version;
     const registered = await registeredModel(store, version);
     if (registered) return registered;
-    const record = await readTrainingRecord(store, version);
-    const core = record && (await store.get(record.core_key));
+    const record = await readStoredJson<TrainingRecord>(store, trainingRecordKey(version));
+    const core = record && (await store.get(coreKey(version)));
     if (!record || !core) throw ApplicationFailure.nonRetryable(`model ${version} has no fitted core to assemble`, 'InvalidBatchData');
     const parts = await Promise.all(
       input.shard_keys.map(async (key) => {
@@ -239,7 +231,7 @@ export function createAssembleModel(deps: ActivityDeps) {
     // Copied to the thread, not transferred: bytes read from S3 may share a buffer with other data.
     const artifact = await runJobWithHeartbeats(
       'assemble',
-      { artifact: core, parts, snapshotId: record.snapshot_id, createdAt: record.created_at },
+      { artifact: core, parts, snapshotId: record.snapshot_id, createdAt: record.manifest.created_at },
       { phase: 'assemble', model_version: version, shards: parts.length },
     );
     const key = modelKey(version);
@@ -247,7 +239,7 @@ export function createAssembleModel(deps: ActivityDeps) {
     const manifest: ModelManifest = { ...record.manifest, artifact: { key, bytes: artifact.length, sha256: sha256(artifact) } };
     // The manifest is written last: its presence means the artifact is complete.
     await writeManifest(store, manifest);
-    for (const part of [record.core_key, ...input.shard_keys, trainingRecordKey(version)]) await store.delete(part);
+    for (const part of [coreKey(version), ...input.shard_keys, trainingRecordKey(version)]) await store.delete(part);
     const { ratings, users, movies } = manifest.data_snapshot;
     return { model_version: version, model_key: key, manifest_key: manifestKey(version), artifact_bytes: artifact.length, ratings, users, movies };
   };

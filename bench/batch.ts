@@ -3,8 +3,8 @@
  *
  * Runs the whole batch workflow on the real stack for each dataset: the ratings are landed in bronze
  * (as the consumer writes them), a worker process runs the workflow, and the bench reports each
- * stage's wall time (from the workflow history) and the worker's peak RSS during that stage (sampled
- * from /proc every 200 ms). Then the nightly increment: 1% of the ratings again, re-rated a day later,
+ * stage's wall time (from the workflow's own stage record) and the workers' peak RSS during that stage
+ * (sampled from /proc every 200 ms). Then the nightly increment: 1% of the ratings again, re-rated a day later,
  * landed as a later date's partition and run as that date (silver merges only the new objects). Then
  * the full run again with two worker processes. Each run series gets its own bucket, tables and task
  * queue, removed at the end.

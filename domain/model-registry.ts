@@ -1,5 +1,6 @@
 import type { BronzeWatermark } from './bronze';
 import { PreconditionFailedError, type ObjectCondition, type ObjectStore } from './ports';
+import { parseStoredJson, readStoredJson } from './stored-json';
 
 /**
  * The model registry in S3 (SPEC §4): `models/<version>/model.bin` + `manifest.json`, and
@@ -68,19 +69,12 @@ export class PromotionRefusedError extends Error {
   }
 }
 
-const decoder = new TextDecoder();
-
-async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
-  const bytes = await store.get(key);
-  return bytes === undefined ? undefined : (JSON.parse(decoder.decode(bytes)) as T);
-}
-
 export function readCurrentPointer(store: ObjectStore): Promise<CurrentPointer | undefined> {
-  return readJson<CurrentPointer>(store, CURRENT_POINTER_KEY);
+  return readStoredJson<CurrentPointer>(store, CURRENT_POINTER_KEY);
 }
 
 export function readManifest(store: ObjectStore, version: string): Promise<ModelManifest | undefined> {
-  return readJson<ModelManifest>(store, manifestKey(version));
+  return readStoredJson<ModelManifest>(store, manifestKey(version));
 }
 
 export async function writeManifest(store: ObjectStore, manifest: ModelManifest): Promise<void> {
@@ -104,7 +98,7 @@ async function updatePointer(store: ObjectStore, decide: (current: CurrentPointe
     try {
       const tag = (await store.head(CURRENT_POINTER_KEY))?.etag;
       const bytes = tag === undefined ? undefined : await store.get(CURRENT_POINTER_KEY, { ifMatch: tag });
-      const current = bytes === undefined ? undefined : (JSON.parse(decoder.decode(bytes)) as CurrentPointer);
+      const current = bytes === undefined ? undefined : parseStoredJson<CurrentPointer>(bytes);
       const next = await decide(current);
       if (next === current) return current;
       const condition: ObjectCondition = bytes === undefined ? { ifNoneMatch: '*' } : { ifMatch: tag! };
