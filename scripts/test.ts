@@ -36,11 +36,30 @@ async function runMocha(files: string[], grep: string | undefined): Promise<Coun
   for (const file of files) mocha.addFile(file);
   await mocha.loadFilesAsync();
   return new Promise((resolve) => {
+    const fileStarted = new Map<string, number>();
+    const fileSeconds = new Map<string, number>();
     const runner = mocha.run(() => {
+      printSlowestFiles(fileSeconds);
       const stats = runner.stats;
       resolve({ passed: stats?.passes ?? 0, failed: stats?.failures ?? 0, skipped: stats?.pending ?? 0 });
     });
+    // Hooks (a suite's batch runs, its services) count with the file's tests: what the CI budget pays.
+    runner.on('suite', (suite) => {
+      if (suite.file && suite.parent?.root) fileStarted.set(suite.file, Date.now());
+    });
+    runner.on('suite end', (suite) => {
+      const started = suite.file && suite.parent?.root ? fileStarted.get(suite.file) : undefined;
+      if (suite.file && started !== undefined) fileSeconds.set(suite.file, (fileSeconds.get(suite.file) ?? 0) + (Date.now() - started) / 1000);
+    });
   });
+}
+
+/** The files that took longest, hooks included, so a suite that outgrows the CI budget is visible. */
+function printSlowestFiles(fileSeconds: Map<string, number>): void {
+  const slowest = [...fileSeconds].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  if (slowest.length < 2) return;
+  console.log('\nSlowest test files (hooks included):');
+  for (const [file, seconds] of slowest) console.log(`  ${seconds.toFixed(1).padStart(7)} s  ${path.relative(process.cwd(), file)}`);
 }
 
 async function main(): Promise<number> {
