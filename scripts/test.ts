@@ -7,18 +7,25 @@
  *   npm test -- --unit            unit tests only, no services
  *   npm test -- --grep <pattern>  only tests whose title matches
  *   npm test -- test/unit/x.test.ts …   only these files
+ *
+ * The whole suite runs in two lanes at once (the batch suites; everything else), then, alone, the
+ * tests that stop, pause or restart a shared service, then pytest. `--lane <name> <files…>` is how a
+ * lane runs: the stack is already up.
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Mocha from 'mocha';
 import { loadConfigOrExit } from '../config';
 import { servicesUp } from './services/manager';
+import { runLanes, type Counts } from './test-lanes';
 import { runPythonTests } from './test-python';
 
-interface Counts {
-  passed: number;
-  failed: number;
-  skipped: number;
+/** Stop Kafka, restart Temporal, pause DynamoDB Local: these run alone, after the lanes. */
+const DISRUPTIVE = [/integration\/services[^/]*\.test\.ts$/, /integration\/ingest\/broker-outage\.test\.ts$/, /integration\/serving\/fresh-and-replicas\.test\.ts$/];
+const BATCH_LANE = /integration\/batch\//;
+
+function add(a: Counts, b: Counts): Counts {
+  return { passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: a.skipped + b.skipped };
 }
 
 function findTests(dir: string): string[] {
@@ -65,12 +72,13 @@ function printSlowestFiles(fileSeconds: Map<string, number>): void {
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const unitOnly = args.includes('--unit');
-  const grepIndex = args.indexOf('--grep');
-  const grep = grepIndex >= 0 ? args[grepIndex + 1] : undefined;
-  const explicit = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--grep').map((f) => path.resolve(f));
+  const optionValue = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const grep = optionValue('--grep');
+  const lane = optionValue('--lane');
+  const explicit = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--grep' && args[i - 1] !== '--lane').map((f) => path.resolve(f));
 
   // The suites run many ml-100k batches: they skip choosing the blend (a second fit per run) and keep
-  // item-cf on RP3β (EASE's dense solve takes ~13 s per fit on a small machine). The full-run batch
+  // item-cf on RP3β (EASE's dense solve takes seconds per fit on a small machine). The full-run batch
   // test runs the production values; a caller's environment wins.
   process.env.TUNING_MAX_USERS ??= '0';
   process.env.ITEM_CF_EASE_MAX_MOVIES ??= '0';
@@ -78,15 +86,27 @@ async function main(): Promise<number> {
   const testRoot = path.join(config.projectRoot, 'test');
   const files = explicit.length > 0 ? explicit : findTests(path.join(testRoot, 'unit')).concat(unitOnly ? [] : findTests(path.join(testRoot, 'integration')));
   const needsServices = files.some((f) => f.includes(`${path.sep}integration${path.sep}`));
+  const wholeSuite = !unitOnly && explicit.length === 0 && grep === undefined;
 
-  if (needsServices) await servicesUp(config);
-  const counts = await runMocha(files, grep);
-  if (!unitOnly && explicit.length === 0 && grep === undefined) {
+  if (needsServices && lane === undefined) await servicesUp(config);
+  let counts: Counts;
+  if (wholeSuite) {
+    const disruptive = files.filter((f) => DISRUPTIVE.some((pattern) => pattern.test(f)));
+    const shared = files.filter((f) => !disruptive.includes(f));
+    counts = await runLanes(
+      [
+        { name: 'batch', files: shared.filter((f) => BATCH_LANE.test(f)) },
+        { name: 'other', files: shared.filter((f) => !BATCH_LANE.test(f)) },
+      ],
+      config.projectRoot,
+      path.join(config.projectRoot, '.local', 'test-logs'),
+    );
+    console.log('\nTests that stop or restart a shared service, alone:');
+    counts = add(counts, await runMocha(disruptive, undefined));
     console.log('\nAirflow tests (pytest):');
-    const python = await runPythonTests(config);
-    counts.passed += python.passed;
-    counts.failed += python.failed;
-    counts.skipped += python.skipped;
+    counts = add(counts, await runPythonTests(config));
+  } else {
+    counts = await runMocha(files, grep);
   }
   console.log(`\ntests: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
   return counts.failed === 0 ? 0 : 1;

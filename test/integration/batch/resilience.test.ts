@@ -114,11 +114,16 @@ describe('batch workflow: crashes and transient failures', function () {
   });
 
   it('completes with the same outputs after the worker is SIGKILLed during trainModel', async () => {
+    // An environment of its own with a third of ml-100k: its silver is exactly these ratings.
+    const own = await createBatchEnvironment();
+    cleanups.push(() => own.close());
+    await publishMovies(own.store, 'ml-100k', ml100k.movies);
     const runDate = await freshRunDate(client);
-    await landRatings(env.store, env.config.s3.bronzePrefix, runDate, ml100k.ratings, { objects: 10 });
-    const first = startWorkerProcess(env.env);
+    const subset = selectRows(ml100k.ratings, Int32Array.from({ length: 30_000 }, (_, i) => i));
+    await landRatings(own.store, own.config.s3.bronzePrefix, runDate, subset, { objects: 3 });
+    const first = startWorkerProcess(own.env);
     workers.push(first);
-    const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
+    const { handle } = await startOrAttachBatch(client, own.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
 
     // Wait until trainModel is running on the first worker, then kill that worker outright.
     const deadline = Date.now() + 180_000;
@@ -134,20 +139,20 @@ describe('batch workflow: crashes and transient failures', function () {
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
 
-    const second = startWorkerProcess(env.env);
+    const second = startWorkerProcess(own.env);
     workers.push(second);
     const outcome = await handle.result();
-    // The next test runs its own in-process worker on this task queue.
+    // Stopped here rather than in after(): two idle worker processes would slow the next tests.
     second.kill('SIGTERM');
     await new Promise((resolve) => second.once('exit', resolve));
 
     assert.equal((await attemptsByActivity(handle)).get('trainModel'), 2, 'trainModel ran again on the new worker');
     assert.equal(outcome.deployed, true);
-    const catalog = toRecommenderMovies(await readCatalog(env.store));
-    const expected = modelVersion(runDate, snapshotChecksum(latestPerPair(ml100k.ratings).table, catalog, batchModelParams(batchSettings(env.config))));
+    const catalog = toRecommenderMovies(await readCatalog(own.store));
+    const expected = modelVersion(runDate, snapshotChecksum(latestPerPair(subset).table, catalog, batchModelParams(batchSettings(own.config))));
     assert.equal(outcome.model_version, expected, 'the version an uninterrupted run derives from the same data');
-    const manifest = await readManifest(env.store, outcome.model_version);
-    assert.equal(manifest?.data_snapshot.ratings, 100_000);
+    const manifest = await readManifest(own.store, outcome.model_version);
+    assert.equal(manifest?.data_snapshot.ratings, 30_000);
   });
 
   it('stops cleanly when the run is cancelled: the running stage is cancelled and the run ends cancelled', async () => {
