@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import globals from 'globals';
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
@@ -57,5 +58,10 @@ export default tseslint.config(
   {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The console's page script runs in the browser as a module.
+    files: ['console/static/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
   },
 );

@@ -1,6 +1,6 @@
 import type { GateDecision } from '../domain/batch';
 import { decideDeployment, type GateSettings } from '../domain/gate';
-import { evaluationReportKey, promote, PromotionRefusedError, readCurrentPointer, readManifest } from '../domain/model-registry';
+import { evaluationReportKey, promote, PromotionRefusedError, readCurrentPointer, readManifest, writeDeploymentRecord } from '../domain/model-registry';
 import type { EvaluationReport } from '../domain/evaluation-report';
 import type { ObjectStore } from '../domain/ports';
 import { readStoredJson } from '../domain/stored-json';
@@ -25,6 +25,13 @@ export interface DeployRequest {
  * operator's `npm run model -- deploy` both decide here.
  */
 export async function deployVersion(store: ObjectStore, settings: GateSettings, request: DeployRequest, now: Date): Promise<DeploySummary> {
+  const summary = await decideAndPromote(store, settings, request, now);
+  // After the promotion: a retry after a failed write promotes again (a no-op) and writes the record then.
+  await writeDeploymentRecord(store, { version: request.model_version, decided_at: now.toISOString(), deployed: summary.deployed, forced: summary.deployed && request.force, gate: summary.gate });
+  return summary;
+}
+
+async function decideAndPromote(store: ObjectStore, settings: GateSettings, request: DeployRequest, now: Date): Promise<DeploySummary> {
   const pointer = await readCurrentPointer(store);
   const currentVersion = pointer && pointer.version !== request.model_version ? pointer.version : undefined;
   const currentMetrics = currentVersion ? (await readManifest(store, currentVersion))?.metrics : undefined;

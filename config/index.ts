@@ -145,6 +145,12 @@ const envSchema = z.object({
   BATCH_SHARD_WIDTH: positiveInt.default(8),
   BATCH_SHARD_CONCURRENCY: positiveInt.default(os.availableParallelism()),
 
+  CONSOLE_HOST: text.default('127.0.0.1'),
+  CONSOLE_PORT: port.default(3001),
+  CONSOLE_API_KEY: text.optional(),
+  AIRFLOW_UI_URL: url.default('http://127.0.0.1:8080'),
+  CHROMIUM_PATH: text.optional(),
+
   AIRFLOW_PYTHON: text.default('python3'),
   AIRFLOW_VENV: text.default('.venv/airflow'),
   AIRFLOW_HOME: text.optional(),
@@ -185,6 +191,7 @@ const hostOf = (endpoint: string) => endpoint.replace(/^[a-z][a-z0-9+.-]*:\/\//i
 function beyondLocalStack(env: NodeJS.ProcessEnv, e: Env, brokers: string[]): string | undefined {
   if (env.NODE_ENV === 'production') return 'NODE_ENV=production';
   if (!isLoopback(e.API_HOST)) return `the API listens beyond loopback (API_HOST=${e.API_HOST})`;
+  if (!isLoopback(e.CONSOLE_HOST)) return `the console listens beyond loopback (CONSOLE_HOST=${e.CONSOLE_HOST})`;
   const endpoints: [string, string | undefined][] = [
     ['S3_ENDPOINT', e.S3_ENDPOINT],
     ['DYNAMODB_ENDPOINT', e.DYNAMODB_ENDPOINT],
@@ -364,6 +371,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       /** Candidate shards one worker process computes at once (one thread each). */
       shardConcurrency: e.BATCH_SHARD_CONCURRENCY,
     },
+    console: {
+      host: e.CONSOLE_HOST,
+      port: e.CONSOLE_PORT,
+      url: `http://${e.CONSOLE_HOST === '0.0.0.0' ? '127.0.0.1' : e.CONSOLE_HOST}:${e.CONSOLE_PORT}`,
+      /** A client API key the console's "try it" panel sends to the API, when the API requires keys. */
+      apiKey: e.CONSOLE_API_KEY,
+      /** Where the console links a version's Airflow DAG runs. */
+      airflowUiUrl: e.AIRFLOW_UI_URL.replace(/\/+$/, ''),
+    },
+    /** The browser the page tests drive: unset, Debian's chromium (installed when missing). */
+    browser: { chromiumPath: e.CHROMIUM_PATH },
     airflow: {
       python: e.AIRFLOW_PYTHON,
       venvDir: resolveFromRoot(e.AIRFLOW_VENV),

@@ -1,3 +1,4 @@
+import type { GateDecision } from './batch';
 import type { BronzeWatermark } from './bronze';
 import { PreconditionFailedError, type ObjectCondition, type ObjectStore } from './ports';
 import { parseStoredJson, readStoredJson } from './stored-json';
@@ -23,6 +24,20 @@ export function evaluationReportKey(version: string): string {
 
 export function evaluationHtmlKey(version: string): string {
   return `reports/${version}/evaluation.html`;
+}
+
+export function deploymentRecordKey(version: string): string {
+  return `reports/${version}/deployment.json`;
+}
+
+/** The last deploy decision on a version (by the batch's deploy stage or an operator), kept beside its reports. */
+export interface DeploymentRecord {
+  version: string;
+  decided_at: string;
+  deployed: boolean;
+  /** Deployed by an operator's explicit decision, whatever the gate said. */
+  forced: boolean;
+  gate: GateDecision;
 }
 
 export interface ModelManifest {
@@ -75,6 +90,24 @@ export function readCurrentPointer(store: ObjectStore): Promise<CurrentPointer |
 
 export function readManifest(store: ObjectStore, version: string): Promise<ModelManifest | undefined> {
   return readStoredJson<ModelManifest>(store, manifestKey(version));
+}
+
+export function readDeploymentRecord(store: ObjectStore, version: string): Promise<DeploymentRecord | undefined> {
+  return readStoredJson<DeploymentRecord>(store, deploymentRecordKey(version));
+}
+
+export async function writeDeploymentRecord(store: ObjectStore, record: DeploymentRecord): Promise<void> {
+  await store.put(deploymentRecordKey(record.version), `${JSON.stringify(record, null, 2)}\n`, 'application/json');
+}
+
+/** The versions in the registry (every `models/<version>/manifest.json`), in key order. */
+export async function listVersions(store: ObjectStore): Promise<string[]> {
+  const versions: string[] = [];
+  for await (const object of store.list('models/')) {
+    const match = /^models\/([^/]+)\/manifest\.json$/.exec(object.key);
+    if (match) versions.push(match[1]!);
+  }
+  return versions;
 }
 
 export async function writeManifest(store: ObjectStore, manifest: ModelManifest): Promise<void> {

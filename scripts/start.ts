@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole platform on the local stack, end to end.
  *  1. installs what is missing and brings the services up;
- *  2. starts the api, the consumer and the worker (logs in .local/logs/);
+ *  2. starts the api, the consumer, the worker and the operator console (logs in .local/logs/);
  *  3. loads the movie catalog and replays a dataset's ratings through POST /events/batch
  *     (ml-latest-small when MOVIELENS_DIR has it, synthetic data otherwise);
  *  4. waits until the consumer has landed them in bronze;
@@ -22,7 +22,7 @@ import { loadConfigOrExit, type Config } from '../config';
 import { batchWorkflowId, type BatchResult } from '../domain/batch';
 import { toCatalogMovies } from '../activities/movies';
 import { publishCatalog } from '../domain/catalog';
-import { evaluationHtmlKey, readCurrentPointer } from '../domain/model-registry';
+import { readCurrentPointer } from '../domain/model-registry';
 import { loadDataset } from '../recommender/data/load';
 import { methods } from '../recommender/hybrid';
 import { venvIsCurrent } from './airflow/environment';
@@ -105,17 +105,18 @@ async function main(): Promise<void> {
 
   try {
     const logDir = path.join(config.localDir, 'logs');
-    // Least privilege: the API and the consumer use MinIO users of their own; the worker runs the batch as root.
+    // Least privilege: the API, the consumer and the console use MinIO users of their own; the worker runs the batch as root.
     const starts = [
       ['api', 'api/main.ts', localS3Env(config, 'api')],
       ['consumer', 'consumer/main.ts', localS3Env(config, 'consumer')],
       ['worker', 'worker/main.ts', {}],
+      ['console', 'console/main.ts', localS3Env(config, 'console')],
     ] as const;
     for (const [name, entry, credentials] of starts) {
       processes.push(startPlatformProcess({ name, entry, cwd: config.projectRoot, env: { ...process.env, ...credentials }, logDir }));
     }
     await waitForHttp(`${config.api.url}/healthz`, processes[0]!);
-    console.log(`api, consumer and worker started (logs in ${path.relative(config.projectRoot, logDir)}/)`);
+    console.log(`api, consumer, worker and console started (logs in ${path.relative(config.projectRoot, logDir)}/)`);
 
     const dataset = chooseDataset(config);
     const data = loadDataset(dataset, config.movielensDir);
@@ -158,9 +159,10 @@ async function main(): Promise<void> {
     s3.destroy();
     console.log('\nURLs:');
     console.log(`  API                ${config.api.url}  (OpenAPI: ${config.api.url}/openapi.json)`);
+    console.log(`  Operator console   ${config.console.url}/console  (operator token: RELOAD_TOKEN)`);
     console.log(`  Temporal UI        ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${batchWorkflowId(runDate)}`);
     console.log(`  MinIO console      ${config.s3.consoleUrl}  (user ${config.s3.accessKeyId})`);
-    if (pointer) console.log(`  evaluation report  ${config.s3.consoleUrl}/browser/${config.s3.bucket}/${encodeURIComponent(evaluationHtmlKey(pointer.version))}`);
+    if (pointer) console.log(`  evaluation report  ${config.console.url}/console/api/models/${encodeURIComponent(pointer.version)}/report`);
     await printRecommendations(config);
     console.log('\nThe platform keeps running; Ctrl-C stops what npm start started.');
   } catch (err) {

@@ -8,7 +8,7 @@
  *   npm test -- --grep <pattern>  only tests whose title matches
  *   npm test -- test/unit/x.test.ts …   only these files
  *
- * The whole suite runs in two lanes at once (the batch suites; everything else), then, alone, the
+ * The whole suite runs in two lanes at once (the longest batch suites; everything else), then, alone, the
  * tests that stop, pause or restart a shared service, then pytest. `--lane <name> <files…>` is how a
  * lane runs: the stack is already up.
  */
@@ -22,7 +22,8 @@ import { runPythonTests } from './test-python';
 
 /** Stop Kafka, restart Temporal, pause DynamoDB Local: these run alone, after the lanes. */
 const DISRUPTIVE = [/integration\/services[^/]*\.test\.ts$/, /integration\/ingest\/broker-outage\.test\.ts$/, /integration\/serving\/fresh-and-replicas\.test\.ts$/];
-const BATCH_LANE = /integration\/batch\//;
+/** The three batch suites that run whole workflows: one lane, about as long as everything else together. */
+const BATCH_LANE = /integration\/batch\/(batch-workflow|resilience|operator-actions)\.test\.ts$/;
 
 function add(a: Counts, b: Counts): Counts {
   return { passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: a.skipped + b.skipped };

@@ -7,10 +7,10 @@
  *   503 — the registry could not be read.
  * On every failure the model served before keeps serving.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
+import { bearerTokenMatcher } from '../bearer-token';
 import type { RequestState } from '../context';
 import type { ApiMetrics } from '../metrics';
 import { InvalidModelError, MODEL_VERSION_PATTERN, ModelNotFoundError, RegistryUnavailableError, type LoadedModel } from '../model-holder';
@@ -40,16 +40,6 @@ export const reloadAnswer = servedModelAnswer
   })
   .meta({ id: 'ReloadResult' });
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
-
-/** Compares digests, not the strings: equal lengths for timingSafeEqual, and nothing leaks the token's length. */
-function tokenMatches(header: string, expected: Buffer): boolean {
-  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-  return match !== null && timingSafeEqual(digest(match[1]!), expected);
-}
-
 export function modelInfo(model: LoadedModel): z.output<typeof servedModelAnswer> {
   return {
     version: model.version,
@@ -75,14 +65,14 @@ function reloadBodyOf(ctx: ParameterizedContext<RequestState>): z.output<typeof 
 
 export function modelsRouter(deps: Pick<ServingDeps, 'models' | 'reloadToken'>, metrics: ApiMetrics): Router<RequestState> {
   const router = new Router<RequestState>();
-  const expected = digest(deps.reloadToken);
+  const tokenMatches = bearerTokenMatcher(deps.reloadToken);
 
   router.get('/models/current', (ctx) => {
     ctx.body = modelInfo(requireModel(deps.models));
   });
 
   router.post('/reload', async (ctx) => {
-    if (!tokenMatches(ctx.get('authorization'), expected)) {
+    if (!tokenMatches(ctx.get('authorization'))) {
       metrics.reloads.inc({ outcome: 'unauthorized' });
       throw new ProblemError(401, 'Unauthorized', 'POST /reload needs Authorization: Bearer <RELOAD_TOKEN>', {}, { 'WWW-Authenticate': 'Bearer realm="movie-rec"' });
     }

@@ -1,8 +1,9 @@
 /**
- * Least privilege on the local stack: the API and the consumer get MinIO users of their own, each with
- * a policy that allows what the process does and nothing else — the API reads the model registry
- * (`models/`), the consumer writes and reads back bronze and dead-letter objects and reads the
- * registry (which model is deployed). The batch worker, the CLIs and the tests keep the root user.
+ * Least privilege on the local stack: the API, the consumer and the console get MinIO users of their
+ * own, each with a policy that allows what the process does and nothing else — the API reads the model
+ * registry (`models/`), the consumer writes and reads back bronze and dead-letter objects and reads the
+ * registry (which model is deployed), the console reads the registry and the reports and writes only
+ * the deploy pointer (a rollback). The batch worker, the CLIs and the tests keep the root user.
  * The users' keys are derived from the root secret (HMAC), so nothing new needs configuring and they
  * exist only in this local MinIO; a deployment gives each process its own credentials with the same
  * policies (`s3RolePolicy`).
@@ -12,24 +13,30 @@ import { createHash, createHmac } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config';
+import { CURRENT_POINTER_KEY } from '../../domain/model-registry';
 
-export type S3Role = 'api' | 'consumer';
-export const S3_ROLES: readonly S3Role[] = ['api', 'consumer'];
+export type S3Role = 'api' | 'consumer' | 'console';
+export const S3_ROLES: readonly S3Role[] = ['api', 'consumer', 'console'];
 
 /** An IAM-style policy document for the role, on the configured bucket and prefixes. */
 export function s3RolePolicy(s3: Config['s3'], role: S3Role): object {
   const objects = (prefix: string) => `arn:aws:s3:::${s3.bucket}/${prefix}/*`;
   // Listing lets a read of a missing key answer 404 (nothing deployed yet) rather than 403.
   const list = { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${s3.bucket}`] };
-  const statements =
-    role === 'api'
-      ? [list, { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objects('models')] }]
-      : [
-          list,
-          { Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject'], Resource: [objects(s3.bronzePrefix), objects(s3.deadLetterPrefix)] },
-          { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objects('models')] },
-        ];
-  return { Version: '2012-10-17', Statement: statements };
+  const statements: Record<S3Role, object[]> = {
+    api: [list, { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objects('models')] }],
+    consumer: [
+      list,
+      { Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject'], Resource: [objects(s3.bronzePrefix), objects(s3.deadLetterPrefix)] },
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objects('models')] },
+    ],
+    console: [
+      list,
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objects('models'), objects('reports')] },
+      { Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${s3.bucket}/${CURRENT_POINTER_KEY}`] },
+    ],
+  };
+  return { Version: '2012-10-17', Statement: statements[role] };
 }
 
 /** The role's MinIO user for this bucket (MinIO access keys are 3–20 characters). */

@@ -21,6 +21,7 @@ describe('local service stack: the API and the consumer have S3 users of their o
     await ensureLocalS3Identities(config, mcBin);
     await root.send(new PutObjectCommand({ Bucket: config.s3.bucket, Key: 'models/current.json', Body: '{}' }));
     await root.send(new PutObjectCommand({ Bucket: config.s3.bucket, Key: 'silver/ratings/x.parquet', Body: 'x' }));
+    await root.send(new PutObjectCommand({ Bucket: config.s3.bucket, Key: 'reports/v1/evaluation.html', Body: '<p>x</p>' }));
   });
   after(async () => {
     await removeLocalS3Identities(config, mcBin);
@@ -47,6 +48,16 @@ describe('local service stack: the API and the consumer have S3 users of their o
     assert.equal(await allowed('api', put('models/current.json')), false, 'no deploying');
     assert.equal(await allowed('api', put(`${config.s3.bronzePrefix}/dt=2024-01-01/x.jsonl`)), false, 'no writing bronze');
     assert.equal(await allowed('api', get('silver/ratings/x.parquet')), false, 'no reading the ratings');
+  });
+
+  it('lets the console read the registry and the reports, and write the deploy pointer and nothing else', async () => {
+    assert.equal(await allowed('console', get('models/current.json')), true);
+    assert.equal(await allowed('console', get('reports/v1/evaluation.html')), true);
+    assert.equal(await allowed('console', put('models/current.json')), true, 'a rollback');
+    assert.equal(await allowed('console', put('models/v1/model.bin')), false, 'no replacing an artifact');
+    assert.equal(await allowed('console', put('reports/v1/evaluation.html')), false, 'no rewriting a report');
+    assert.equal(await allowed('console', put(`${config.s3.bronzePrefix}/dt=2024-01-01/x.jsonl`)), false, 'no writing bronze');
+    assert.equal(await allowed('console', get('silver/ratings/x.parquet')), false, 'no reading the ratings');
   });
 
   it('lets the consumer write and read bronze and dead letters, and read the registry, nothing else', async () => {
