@@ -14,7 +14,7 @@ import type { ApiKeyEntry } from '../config';
 import type { RequestState } from './context';
 import { ProblemError } from './problems';
 
-const API_KEY_HEADER = 'x-api-key';
+export const API_KEY_HEADER = 'x-api-key';
 const CLIENT_ROUTES = /^\/(events|recommendations|movies|users)(\/|$)/;
 const CHALLENGE = { 'WWW-Authenticate': 'ApiKey header="X-API-Key"' };
 

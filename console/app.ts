@@ -21,6 +21,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { bearerTokenMatcher } from '../api/bearer-token';
+import { API_KEY_HEADER } from '../api/client-auth';
 import type { RequestState } from '../api/context';
 import { jsonBodies, methodNotAllowed, problemErrors, requestContext } from '../api/middleware';
 import { idParam, integerParam, invalidParameters, parameterProblems } from '../api/params';
@@ -87,7 +88,7 @@ export function createConsoleApp(deps: ConsoleDeps): Koa<RequestState> {
   /** Calls the API and passes its status and JSON (or problem+json) body through. */
   const callApi = async (ctx: Koa.ParameterizedContext<RequestState>, pathAndQuery: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
-    if (deps.apiKey) headers.set('authorization', `Bearer ${deps.apiKey}`);
+    if (deps.apiKey) headers.set(API_KEY_HEADER, deps.apiKey);
     let response: Response;
     try {
       response = await fetch(`${deps.apiUrl}${pathAndQuery}`, { ...init, headers, signal: AbortSignal.timeout(API_TIMEOUT_MS) });
