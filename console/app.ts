@@ -27,7 +27,7 @@ import { jsonBodies, methodNotAllowed, problemErrors, requestContext } from '../
 import { idParam, integerParam, invalidParameters, parameterProblems } from '../api/params';
 import { ProblemError } from '../api/problems';
 import { MAX_ID } from '../domain/ids';
-import { evaluationHtmlKey, readCurrentPointer, rollback } from '../domain/model-registry';
+import { evaluationHtmlKey, readCurrentPointer, rollback, RollbackConflictError } from '../domain/model-registry';
 import type { ObjectStore, ReplicaRegistry } from '../domain/ports';
 import { methods } from '../recommender/hybrid';
 import { readOverview, type ConsoleLinks } from './overview';
@@ -132,16 +132,14 @@ export function createConsoleApp(deps: ConsoleDeps): Koa<RequestState> {
     requireOperator(ctx.get('authorization'), 'a rollback');
     const { expected_current: expected } = parse(rollbackBody, ctx.request.body ?? {}, 'body');
     const current = await readCurrentPointer(deps.store);
-    // The page shows what it read; an operator confirms rolling back *that* version, not one deployed since.
-    if (current?.version !== expected) {
-      throw new ProblemError(409, 'Conflict', `the current version is ${current?.version ?? 'none'}, not ${expected}: reload the page and decide again`, { current_version: current?.version ?? null });
-    }
+    if (current?.version === expected && !current.previous) throw new ProblemError(409, 'Conflict', `model ${current.version} has no previous version to roll back to`);
     try {
-      const pointer = await rollback(deps.store, now());
+      // Only if `expected` is still current when the pointer is written: the operator confirmed rolling back that version.
+      const pointer = await rollback(deps.store, now(), { from: expected });
       ctx.state.log.info({ version: pointer.version, rolled_back_from: pointer.previous }, 'rollback from the console');
       ctx.body = pointer;
     } catch (err) {
-      if (err instanceof Error && /nothing to roll back|no previous version/.test(err.message)) throw new ProblemError(409, 'Conflict', err.message);
+      if (err instanceof RollbackConflictError) throw new ProblemError(409, 'Conflict', `${err.message}; reload the page and decide again`, { current_version: err.current ?? null });
       throw err;
     }
   });

@@ -176,9 +176,25 @@ export async function promote(store: ObjectStore, version: string, now: Date, op
   });
 }
 
-/** Makes the previous version current again; its own previous is the version rolled back from. */
-export async function rollback(store: ObjectStore, now: Date): Promise<CurrentPointer> {
+/** A rollback meant for one deployed version found another deployed (someone deployed meanwhile). */
+export class RollbackConflictError extends Error {
+  constructor(
+    readonly expected: string,
+    readonly current: string | undefined,
+  ) {
+    super(`the current version is ${current ?? 'none'}, not ${expected}: nothing was rolled back`);
+    this.name = 'RollbackConflictError';
+  }
+}
+
+/**
+ * Makes the previous version current again; its own previous is the version rolled back from. With
+ * `from`, only if that version is still the current one when the pointer is written (an operator who
+ * decided on what a page showed does not roll back a deploy that landed since).
+ */
+export async function rollback(store: ObjectStore, now: Date, options: { from?: string } = {}): Promise<CurrentPointer> {
   return updatePointer(store, (current) => {
+    if (options.from !== undefined && current?.version !== options.from) throw new RollbackConflictError(options.from, current?.version);
     if (!current) throw new Error('no model is deployed: nothing to roll back');
     if (!current.previous) throw new Error(`model ${current.version} has no previous version to roll back to`);
     return Promise.resolve({ version: current.previous, previous: current.version, deployed_at: now.toISOString(), reason: 'rollback' });

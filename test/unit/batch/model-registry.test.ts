@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CURRENT_POINTER_KEY, manifestKey, promote, PromotionRefusedError, readCurrentPointer, rollback, writeManifest, type CurrentPointer, type ModelManifest } from '../../../domain/model-registry';
+import { CURRENT_POINTER_KEY, manifestKey, promote, PromotionRefusedError, readCurrentPointer, rollback, RollbackConflictError, writeManifest, type CurrentPointer, type ModelManifest } from '../../../domain/model-registry';
 import type { ObjectCondition } from '../../../domain/ports';
 import { MemoryObjectStore } from '../../support/memory-store';
 
@@ -91,6 +91,17 @@ describe('domain/model-registry: the current pointer, deploy and rollback', () =
     const back = await rollback(store, new Date('2026-02-01T00:00:00Z'));
     assert.deepEqual(back, { version: 'a', previous: 'b', deployed_at: '2026-02-01T00:00:00.000Z', reason: 'rollback' });
     assert.equal((await rollback(store, new Date())).version, 'b');
+  });
+
+  it('rolls back `from` a version only while it is the current one', async () => {
+    const store = await registry(new MemoryObjectStore(), ['a'], ['b'], ['c']);
+    await promote(store, 'a', new Date());
+    await promote(store, 'b', new Date());
+    // An operator decided on a page that showed b; c was deployed since.
+    await promote(store, 'c', new Date());
+    await assert.rejects(rollback(store, new Date(), { from: 'b' }), (err: unknown) => err instanceof RollbackConflictError && err.current === 'c');
+    assert.equal((await readCurrentPointer(store))?.version, 'c', 'nothing changed');
+    assert.deepEqual([(await rollback(store, new Date(), { from: 'c' })).version, (await readCurrentPointer(store))?.previous], ['b', 'c']);
   });
 
   it('says why there is nothing to roll back to', async () => {
