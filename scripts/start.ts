@@ -6,11 +6,14 @@
  *     (ml-latest-small when MOVIELENS_DIR has it, synthetic data otherwise);
  *  4. waits until the consumer has landed them in bronze;
  *  5. runs today's batch — through Airflow when its environment is set up, otherwise through the
- *     Temporal client — and waits for it;
+ *     Temporal client — and waits for it; when today's run already completed (an earlier npm start),
+ *     it says which run and model it reuses, and `npm start -- --new-run` trains anew in a run of its
+ *     own (`movie-rec-batch-<date>-<time>`, through the Temporal client);
  *  6. prints the URLs and sample recommendations of each method, then keeps serving until Ctrl-C,
  *     which stops everything it started.
  */
 import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { createKafka } from '../adapters/kafka/client';
 import { createS3Client } from '../adapters/s3/client';
@@ -45,10 +48,10 @@ function chooseDataset(config: Config): string {
   return existsSync(path.join(config.movielensDir, 'ml-latest-small', 'ratings.csv')) ? 'ml-latest-small' : 'synthetic:1e5';
 }
 
-async function runBatchThroughTemporal(config: Config, runDate: string): Promise<BatchResult> {
+async function runBatchThroughTemporal(config: Config, runDate: string, workflowId = batchWorkflowId(runDate)): Promise<BatchResult> {
   const client = await connectTemporalClient(config.temporal);
   try {
-    const { handle, attached } = await startOrAttachBatch(client, config.temporal.taskQueue, { run_date: runDate });
+    const { handle, attached } = await startOrAttachBatch(client, config.temporal.taskQueue, { run_date: runDate }, workflowId);
     console.log(`${attached ? 'Attached to' : 'Started'} workflow ${handle.workflowId}`);
     let printed = 0;
     let done = false;
@@ -76,6 +79,19 @@ async function resultOfRun(config: Config, runDate: string): Promise<BatchResult
   }
 }
 
+/** Today's run when it already completed (a second npm start on the same day): when, and its result. */
+async function completedRun(config: Config, runDate: string): Promise<{ closedAt: Date | undefined; result: BatchResult } | undefined> {
+  const client = await connectTemporalClient(config.temporal);
+  try {
+    const handle = client.workflow.getHandle<() => Promise<BatchResult>>(batchWorkflowId(runDate));
+    const description = await handle.describe().catch(() => undefined);
+    if (description?.status.name !== 'COMPLETED') return undefined;
+    return { closedAt: description.closeTime, result: await handle.result() };
+  } finally {
+    await client.connection.close();
+  }
+}
+
 async function printRecommendations(config: Config): Promise<void> {
   const current = (await (await fetch(`${config.api.url}/models/current`)).json()) as { version?: string };
   console.log(`\nRecommendations served by model ${current.version}:`);
@@ -90,6 +106,8 @@ async function printRecommendations(config: Config): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { 'new-run': { type: 'boolean', default: false } } });
+  const newRun = values['new-run'];
   const config = loadConfigOrExit();
   const startedServices = await servicesUp(config);
   const processes: PlatformProcess[] = [];
@@ -143,7 +161,18 @@ async function main(): Promise<void> {
 
     const runDate = new Date().toISOString().slice(0, 10);
     let result: BatchResult;
-    if (venvIsCurrent(config)) {
+    const earlier = newRun ? undefined : await completedRun(config, runDate);
+    const workflowId = newRun ? `${batchWorkflowId(runDate)}-${new Date().toISOString().slice(11, 19).replaceAll(':', '')}` : batchWorkflowId(runDate);
+    if (newRun) {
+      console.log(`\nTraining anew: the batch of ${runDate} in a run of its own, ${workflowId}, through the Temporal client (Airflow keeps one run per date):`);
+      result = await runBatchThroughTemporal(config, runDate, workflowId);
+    } else if (earlier) {
+      console.log(
+        `\nToday's batch already ran: workflow ${batchWorkflowId(runDate)} completed${earlier.closedAt ? ` at ${earlier.closedAt.toISOString()}` : ''} with model ${earlier.result.model_version}.` +
+          `\nReusing it, so the model was trained on what bronze held then, not on the ratings just replayed. \`npm start -- --new-run\` trains anew.`,
+      );
+      result = earlier.result;
+    } else if (venvIsCurrent(config)) {
       const airflowLog = path.join(logDir, 'airflow-dags-test.log');
       console.log(`\nRunning the batch of ${runDate} through Airflow: airflow dags test movie_rec_batch ${runDate} (log: ${path.relative(config.projectRoot, airflowLog)})`);
       const code = await runAirflow(config, ['dags', 'test', 'movie_rec_batch', runDate], { logFile: airflowLog });
@@ -160,7 +189,7 @@ async function main(): Promise<void> {
     console.log('\nURLs:');
     console.log(`  API                ${config.api.url}  (OpenAPI: ${config.api.url}/openapi.json)`);
     console.log(`  Operator console   ${config.console.url}/console  (operator token: RELOAD_TOKEN)`);
-    console.log(`  Temporal UI        ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${batchWorkflowId(runDate)}`);
+    console.log(`  Temporal UI        ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${workflowId}`);
     console.log(`  MinIO console      ${config.s3.consoleUrl}  (user ${config.s3.accessKeyId})`);
     if (pointer) console.log(`  evaluation report  ${config.console.url}/console/api/models/${encodeURIComponent(pointer.version)}/report`);
     await printRecommendations(config);

@@ -7,8 +7,8 @@ export type BatchHandle = WorkflowHandle<(input: BatchInput) => Promise<BatchRes
  * Starts the batch for a run date, or attaches to the run that has it already: a running one
  * (conflict policy USE_EXISTING) or a completed one (a failed or cancelled one may be run again).
  */
-export async function startOrAttachBatch(client: Client, taskQueue: string, input: BatchInput): Promise<{ handle: BatchHandle; attached: boolean }> {
-  const workflowId = batchWorkflowId(input.run_date);
+/** Starts the batch of `input.run_date` (or attaches to its run); `workflowId` other than the date's own gives a run of its own. */
+export async function startOrAttachBatch(client: Client, taskQueue: string, input: BatchInput, workflowId = batchWorkflowId(input.run_date)): Promise<{ handle: BatchHandle; attached: boolean }> {
   const requestedAt = Date.now();
   try {
     const handle = await client.workflow.start<(input: BatchInput) => Promise<BatchResult>>(BATCH_WORKFLOW_TYPE, {
