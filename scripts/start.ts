@@ -3,12 +3,14 @@
  *  1. installs what is missing and brings the services up;
  *  2. starts the api, the consumer, the worker and the operator console (logs in .local/logs/);
  *  3. loads the movie catalog and replays a dataset's ratings through POST /events/batch
- *     (ml-latest-small when MOVIELENS_DIR has it, synthetic data otherwise);
+ *     (ml-latest-small when MOVIELENS_DIR has it, synthetic data otherwise), unless today's run
+ *     already completed on them;
  *  4. waits until the consumer has landed them in bronze;
  *  5. runs today's batch — through Airflow when its environment is set up, otherwise through the
  *     Temporal client — and waits for it; when today's run already completed (an earlier npm start),
  *     it says which run and model it reuses, and `npm start -- --new-run` trains anew in a run of its
- *     own (`movie-rec-batch-<date>-<time>`, through the Temporal client);
+ *     own (`movie-rec-batch-<date>-<time>`, through the Temporal client); `--no-airflow` runs it
+ *     through the Temporal client even when the Airflow environment exists;
  *  6. prints the URLs and sample recommendations of each method, then keeps serving until Ctrl-C,
  *     which stops everything it started.
  */
@@ -56,6 +58,8 @@ async function runBatchThroughTemporal(config: Config, runDate: string, workflow
     let printed = 0;
     let done = false;
     const result = handle.result().finally(() => (done = true));
+    // Handled below, after the loop: marked now so that a failure meanwhile is not an unhandled rejection.
+    result.catch(() => undefined);
     while (!done) {
       const progress = await queryProgress(handle).catch(() => undefined);
       for (const stage of progress?.completed_stages.slice(printed) ?? []) console.log(`  ✔ ${stage}`);
@@ -92,9 +96,24 @@ async function completedRun(config: Config, runDate: string): Promise<{ closedAt
   }
 }
 
+/** The version the API serves, once it serves one (it loads the deployed model at start and follows the registry). */
+async function servedVersion(config: Config, timeoutMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${config.api.url}/models/current`).catch(() => undefined);
+    if (response?.ok) return ((await response.json()) as { version: string }).version;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 async function printRecommendations(config: Config): Promise<void> {
-  const current = (await (await fetch(`${config.api.url}/models/current`)).json()) as { version?: string };
-  console.log(`\nRecommendations served by model ${current.version}:`);
+  const version = await servedVersion(config, 60_000);
+  if (version === undefined) {
+    console.log(`\nThe API serves no model: it could not load the deployed one (the console's replicas table and .local/logs/api.log say why). \`npm start -- --new-run\` trains one.`);
+    return;
+  }
+  console.log(`\nRecommendations served by model ${version}:`);
   for (const userId of SAMPLE_USERS) {
     for (const method of methods) {
       const response = await fetch(`${config.api.url}/recommendations/${userId}?method=${method}&limit=3`);
@@ -106,9 +125,10 @@ async function printRecommendations(config: Config): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'new-run': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { 'new-run': { type: 'boolean', default: false }, 'no-airflow': { type: 'boolean', default: false } } });
   const newRun = values['new-run'];
   const config = loadConfigOrExit();
+  const throughAirflow = !values['no-airflow'] && venvIsCurrent(config);
   const startedServices = await servicesUp(config);
   const processes: PlatformProcess[] = [];
   let stopping = false;
@@ -148,20 +168,26 @@ async function main(): Promise<void> {
     );
     console.log(`Catalog of ${dataset}: ${data.movies.length.toLocaleString('en-US')} movies in bronze/catalog/`);
 
-    console.log(`Replaying ${data.ratings.userIds.length.toLocaleString('en-US')} ratings of ${dataset} through POST /events/batch:`);
-    await replayRatings(config.api.url, data.ratings, {
-      idPrefix: dataset,
-      onProgress: (sent, total) => process.stdout.write(`\r  ${progressBar(sent, total)}`),
-    });
-    process.stdout.write('\n');
-    await waitForConsumerCaughtUp(createKafka(config.kafka, 'start'), config.kafka.topic, config.kafka.groupId, {
-      onLag: (lag) => process.stdout.write(`\r  waiting for the consumer to land them in bronze: ${lag.toLocaleString('en-US')} to go   `),
-    });
-    process.stdout.write('\n  all ratings are in bronze\n');
-
     const runDate = new Date().toISOString().slice(0, 10);
+    const today = await completedRun(config, runDate);
+    if (today) {
+      // The same events again would only be duplicates in today's partition (validation refuses a day of mostly repeats).
+      console.log(`Not replaying ${dataset}: today's run ${batchWorkflowId(runDate)} already holds it.`);
+    } else {
+      console.log(`Replaying ${data.ratings.userIds.length.toLocaleString('en-US')} ratings of ${dataset} through POST /events/batch:`);
+      await replayRatings(config.api.url, data.ratings, {
+        idPrefix: dataset,
+        onProgress: (sent, total) => process.stdout.write(`\r  ${progressBar(sent, total)}`),
+      });
+      process.stdout.write('\n');
+      await waitForConsumerCaughtUp(createKafka(config.kafka, 'start'), config.kafka.topic, config.kafka.groupId, {
+        onLag: (lag) => process.stdout.write(`\r  waiting for the consumer to land them in bronze: ${lag.toLocaleString('en-US')} to go   `),
+      });
+      process.stdout.write('\n  all ratings are in bronze\n');
+    }
+
     let result: BatchResult;
-    const earlier = newRun ? undefined : await completedRun(config, runDate);
+    const earlier = newRun ? undefined : today;
     const workflowId = newRun ? `${batchWorkflowId(runDate)}-${new Date().toISOString().slice(11, 19).replaceAll(':', '')}` : batchWorkflowId(runDate);
     if (newRun) {
       console.log(`\nTraining anew: the batch of ${runDate} in a run of its own, ${workflowId}, through the Temporal client (Airflow keeps one run per date):`);
@@ -169,17 +195,17 @@ async function main(): Promise<void> {
     } else if (earlier) {
       console.log(
         `\nToday's batch already ran: workflow ${batchWorkflowId(runDate)} completed${earlier.closedAt ? ` at ${earlier.closedAt.toISOString()}` : ''} with model ${earlier.result.model_version}.` +
-          `\nReusing it, so the model was trained on what bronze held then, not on the ratings just replayed. \`npm start -- --new-run\` trains anew.`,
+          `\nReusing it: the model was trained on what bronze held then. \`npm start -- --new-run\` trains anew on what bronze holds now.`,
       );
       result = earlier.result;
-    } else if (venvIsCurrent(config)) {
+    } else if (throughAirflow) {
       const airflowLog = path.join(logDir, 'airflow-dags-test.log');
       console.log(`\nRunning the batch of ${runDate} through Airflow: airflow dags test movie_rec_batch ${runDate} (log: ${path.relative(config.projectRoot, airflowLog)})`);
       const code = await runAirflow(config, ['dags', 'test', 'movie_rec_batch', runDate], { logFile: airflowLog });
       if (code !== 0) throw new Error(`airflow dags test exited with ${code}; see ${airflowLog}`);
       result = await resultOfRun(config, runDate);
     } else {
-      console.log(`\nRunning the batch of ${runDate} through the Temporal client (no Airflow environment; \`npm run airflow:setup\` makes one):`);
+      console.log(`\nRunning the batch of ${runDate} through the Temporal client (${values['no-airflow'] ? '--no-airflow' : 'no Airflow environment; `npm run airflow:setup` makes one'}):`);
       result = await runBatchThroughTemporal(config, runDate);
     }
     console.log(`Model ${result.model_version}: ${result.deployed ? 'deployed' : `not deployed (${result.gate.reasons.join('; ')})`}; NDCG@10 ${result.metrics['ndcg@10']?.toFixed(4)}`);
