@@ -100,7 +100,7 @@ async function main(): Promise<number> {
         { name: 'other', files: shared.filter((f) => !BATCH_LANE.test(f)) },
       ],
       config.projectRoot,
-      path.join(config.projectRoot, '.local', 'test-logs'),
+      path.join(config.localDir, 'test-logs'),
     );
     console.log('\nTests that stop or restart a shared service, alone:');
     counts = add(counts, await runMocha(disruptive, undefined));
