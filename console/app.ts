@@ -25,9 +25,10 @@ import { API_KEY_HEADER } from '../api/client-auth';
 import type { RequestState } from '../api/context';
 import { jsonBodies, methodNotAllowed, problemErrors, requestContext } from '../api/middleware';
 import { idParam, integerParam, invalidParameters, parameterProblems } from '../api/params';
+import { MODEL_VERSION_PATTERN } from '../api/model-holder';
 import { ProblemError } from '../api/problems';
-import { MAX_ID } from '../domain/ids';
-import { evaluationHtmlKey, readCurrentPointer, rollback, RollbackConflictError } from '../domain/model-registry';
+import { incomingEventSchema } from '../domain/events';
+import { evaluationHtmlKey, rollback, RollbackRefusedError } from '../domain/model-registry';
 import type { ObjectStore, ReplicaRegistry } from '../domain/ports';
 import { methods } from '../recommender/hybrid';
 import { readOverview, type ConsoleLinks } from './overview';
@@ -58,17 +59,14 @@ const PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; co
 const REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'";
 const API_TIMEOUT_MS = 5_000;
 
-const versionParam = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a model version');
+const versionParam = z.string().regex(MODEL_VERSION_PATTERN, 'must be a model version');
 const tryQuery = z.strictObject({
   method: z.enum(methods, { error: `must be one of ${methods.join(', ')}` }).default('hybrid'),
   limit: integerParam(1, 50).optional(),
 });
 const rollbackBody = z.strictObject({ expected_current: versionParam });
-const ratingBody = z.strictObject({
-  user_id: z.number().int().min(1).max(MAX_ID),
-  movie_id: z.number().int().min(1).max(MAX_ID),
-  rating: z.number().min(0.5).max(5).multipleOf(0.5),
-});
+/** A rating as the event schema takes it; the console stamps the time. */
+const ratingBody = incomingEventSchema.pick({ user_id: true, movie_id: true, rating: true });
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'path' | 'query' | 'body'): z.output<T> {
   const parsed = schema.safeParse(value);
@@ -131,15 +129,13 @@ export function createConsoleApp(deps: ConsoleDeps): Koa<RequestState> {
   router.post('/console/api/rollback', async (ctx) => {
     requireOperator(ctx.get('authorization'), 'a rollback');
     const { expected_current: expected } = parse(rollbackBody, ctx.request.body ?? {}, 'body');
-    const current = await readCurrentPointer(deps.store);
-    if (current?.version === expected && !current.previous) throw new ProblemError(409, 'Conflict', `model ${current.version} has no previous version to roll back to`);
     try {
       // Only if `expected` is still current when the pointer is written: the operator confirmed rolling back that version.
       const pointer = await rollback(deps.store, now(), { from: expected });
       ctx.state.log.info({ version: pointer.version, rolled_back_from: pointer.previous }, 'rollback from the console');
       ctx.body = pointer;
     } catch (err) {
-      if (err instanceof RollbackConflictError) throw new ProblemError(409, 'Conflict', `${err.message}; reload the page and decide again`, { current_version: err.current ?? null });
+      if (err instanceof RollbackRefusedError) throw new ProblemError(409, 'Conflict', `${err.message}; reload the page and decide again`, { current_version: err.current ?? null });
       throw err;
     }
   });

@@ -176,14 +176,15 @@ export async function promote(store: ObjectStore, version: string, now: Date, op
   });
 }
 
-/** A rollback meant for one deployed version found another deployed (someone deployed meanwhile). */
-export class RollbackConflictError extends Error {
+/** A rollback that cannot be done: nothing deployed, no previous version, or (with `from`) another version deployed meanwhile. */
+export class RollbackRefusedError extends Error {
   constructor(
-    readonly expected: string,
+    message: string,
+    /** The version current when it was refused. */
     readonly current: string | undefined,
   ) {
-    super(`the current version is ${current ?? 'none'}, not ${expected}: nothing was rolled back`);
-    this.name = 'RollbackConflictError';
+    super(message);
+    this.name = 'RollbackRefusedError';
   }
 }
 
@@ -194,9 +195,11 @@ export class RollbackConflictError extends Error {
  */
 export async function rollback(store: ObjectStore, now: Date, options: { from?: string } = {}): Promise<CurrentPointer> {
   return updatePointer(store, (current) => {
-    if (options.from !== undefined && current?.version !== options.from) throw new RollbackConflictError(options.from, current?.version);
-    if (!current) throw new Error('no model is deployed: nothing to roll back');
-    if (!current.previous) throw new Error(`model ${current.version} has no previous version to roll back to`);
+    if (options.from !== undefined && current?.version !== options.from) {
+      throw new RollbackRefusedError(`the current version is ${current?.version ?? 'none'}, not ${options.from}: nothing was rolled back`, current?.version);
+    }
+    if (!current) throw new RollbackRefusedError('no model is deployed: nothing to roll back', undefined);
+    if (!current.previous) throw new RollbackRefusedError(`model ${current.version} has no previous version to roll back to`, current.version);
     return Promise.resolve({ version: current.previous, previous: current.version, deployed_at: now.toISOString(), reason: 'rollback' });
   });
 }

@@ -3,21 +3,10 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { ensureBucket } from '../../../adapters/s3/bucket';
 import { createS3Client } from '../../../adapters/s3/client';
 import { S3ObjectStore } from '../../../adapters/s3/object-store';
-import { promote, PromotionRefusedError, readCurrentPointer, writeManifest, type CurrentPointer, type ModelManifest } from '../../../domain/model-registry';
+import { promote, PromotionRefusedError, readCurrentPointer, writeManifest, type CurrentPointer } from '../../../domain/model-registry';
 import { PreconditionFailedError } from '../../../domain/ports';
 import { testConfig, uniqueName } from '../../support/config';
-
-function manifest(version: string, runDate: string): ModelManifest {
-  return {
-    version,
-    created_at: `${runDate}T00:00:00.000Z`,
-    run_date: runDate,
-    data_snapshot: { ratings_prefix: `silver/ratings/dt=${runDate}/`, ratings: 1, users: 1, movies: 1, checksum: 'c' },
-    parameters: {},
-    training: { fit_seconds: 0 },
-    artifact: { key: `models/${version}/model.bin`, bytes: 0, sha256: '' },
-  };
-}
+import { registryManifest } from '../../support/manifests';
 
 async function statusOf(request: Promise<unknown>): Promise<number | undefined> {
   try {
@@ -63,7 +52,7 @@ describe('the deploy pointer on MinIO: conditional writes and racing promotes', 
 
   it('promotes racing from several writers: each replaces the one before it, so no rollback target is lost', async () => {
     const versions = ['race-a', 'race-b', 'race-c', 'race-d'];
-    for (const version of ['race-x', ...versions]) await writeManifest(store, manifest(version, '2026-04-01'));
+    for (const version of ['race-x', ...versions]) await writeManifest(store, registryManifest(version, '2026-04-01'));
     await promote(store, 'race-x', new Date());
     // One client per writer, as the batch, the CLI and a backfill would each have.
     const clients = versions.map(() => createS3Client(config.s3));
@@ -84,8 +73,8 @@ describe('the deploy pointer on MinIO: conditional writes and racing promotes', 
   });
 
   it('an older run date racing a newer one on S3 never ends up current', async () => {
-    await writeManifest(store, manifest('dated-new', '2026-05-02'));
-    await writeManifest(store, manifest('dated-old', '2026-05-01'));
+    await writeManifest(store, registryManifest('dated-new', '2026-05-02'));
+    await writeManifest(store, registryManifest('dated-old', '2026-05-01'));
     const outcomes = await Promise.allSettled([promote(store, 'dated-old', new Date()), promote(store, 'dated-new', new Date())]);
     assert.equal((await readCurrentPointer(store))?.version, 'dated-new');
     assert.equal(outcomes[1].status, 'fulfilled');

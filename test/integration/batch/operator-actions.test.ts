@@ -4,12 +4,13 @@ import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporali
 import { connectTemporalClient } from '../../../adapters/temporal/client';
 import { startOrAttachBatch, type BatchHandle } from '../../../adapters/temporal/batch-runs';
 import { validationReportKey } from '../../../activities/validate-data';
-import { CURRENT_POINTER_KEY, modelKey, readCurrentPointer, rollback, writeManifest, type ModelManifest } from '../../../domain/model-registry';
+import { CURRENT_POINTER_KEY, readCurrentPointer, rollback, writeManifest } from '../../../domain/model-registry';
 import type { ModelServer, ReplicaRegistry, ReplicaStatus } from '../../../domain/ports';
 import { loadMovieLens100k } from '../../../recommender/data/movielens';
 import { selectRows } from '../../../recommender/types';
 import { activityDeps, createBatchEnvironment, freshRunDate, landRatings, publishMovies, withWorker, type BatchEnvironment } from '../../support/batch';
 import { testConfig } from '../../support/config';
+import { registryManifest } from '../../support/manifests';
 
 const config = testConfig();
 const ml100k = loadMovieLens100k(`${config.movielensDir}/ml-100k`);
@@ -17,16 +18,7 @@ const subset = selectRows(ml100k.ratings, Int32Array.from({ length: 5_000 }, (_,
 
 /** A model in the registry without an artifact: enough for the pointer and the gate to name it. */
 async function registerModel(env: BatchEnvironment, version: string, metrics?: Record<string, number>): Promise<void> {
-  const manifest: ModelManifest = {
-    version,
-    created_at: '2000-01-01T00:00:00.000Z',
-    run_date: '2000-01-01',
-    data_snapshot: { ratings_prefix: 'silver/ratings/dt=2000-01-01/', ratings: 1, users: 1, movies: 1, checksum: 'x' },
-    parameters: {},
-    training: { fit_seconds: 0 },
-    ...(metrics ? { metrics } : {}),
-    artifact: { key: modelKey(version), bytes: 0, sha256: '' },
-  };
+  const manifest = registryManifest(version, '2000-01-01', metrics);
   await writeManifest(env.store, manifest);
   await env.store.put(CURRENT_POINTER_KEY, JSON.stringify({ version, deployed_at: manifest.created_at, reason: 'deploy' }));
 }

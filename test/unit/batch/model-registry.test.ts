@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
-import { CURRENT_POINTER_KEY, manifestKey, promote, PromotionRefusedError, readCurrentPointer, rollback, RollbackConflictError, writeManifest, type CurrentPointer, type ModelManifest } from '../../../domain/model-registry';
+import { CURRENT_POINTER_KEY, manifestKey, promote, PromotionRefusedError, readCurrentPointer, rollback, RollbackRefusedError, writeManifest, type CurrentPointer } from '../../../domain/model-registry';
 import type { ObjectCondition } from '../../../domain/ports';
 import { MemoryObjectStore } from '../../support/memory-store';
-
-function manifest(version: string, runDate = '2026-01-01'): ModelManifest {
-  return {
-    version,
-    created_at: `${runDate}T00:00:00.000Z`,
-    run_date: runDate,
-    data_snapshot: { ratings_prefix: `silver/ratings/dt=${runDate}/`, ratings: 10, users: 2, movies: 3, checksum: 'c' },
-    parameters: {},
-    training: { fit_seconds: 1 },
-    artifact: { key: `models/${version}/model.bin`, bytes: 1, sha256: 's' },
-  };
-}
+import { registryManifest } from '../../support/manifests';
 
 /**
  * Makes racers collide for sure: once armed, the pointer reads wait until `racers` of them have read it,
@@ -61,7 +50,7 @@ class ContendedStore extends MemoryObjectStore {
 }
 
 async function registry<S extends MemoryObjectStore>(store: S, ...models: [version: string, runDate?: string][]): Promise<S> {
-  for (const [version, runDate] of models) await writeManifest(store, manifest(version, runDate));
+  for (const [version, runDate] of models) await writeManifest(store, registryManifest(version, runDate));
   return store;
 }
 
@@ -99,7 +88,7 @@ describe('domain/model-registry: the current pointer, deploy and rollback', () =
     await promote(store, 'b', new Date());
     // An operator decided on a page that showed b; c was deployed since.
     await promote(store, 'c', new Date());
-    await assert.rejects(rollback(store, new Date(), { from: 'b' }), (err: unknown) => err instanceof RollbackConflictError && err.current === 'c');
+    await assert.rejects(rollback(store, new Date(), { from: 'b' }), (err: unknown) => err instanceof RollbackRefusedError && err.current === 'c');
     assert.equal((await readCurrentPointer(store))?.version, 'c', 'nothing changed');
     assert.deepEqual([(await rollback(store, new Date(), { from: 'c' })).version, (await readCurrentPointer(store))?.previous], ['b', 'c']);
   });

@@ -3,24 +3,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createConsoleApp } from '../../../console/app';
-import { promote, readCurrentPointer, writeManifest, type ModelManifest } from '../../../domain/model-registry';
+import { promote, readCurrentPointer, writeManifest } from '../../../domain/model-registry';
 import type { ReplicaRegistry } from '../../../domain/ports';
 import { listenOnLoopback } from '../../support/http';
 import { MemoryObjectStore } from '../../support/memory-store';
+import { registryManifest } from '../../support/manifests';
 
 const TOKEN = 'console-unit-operator-token';
-
-function manifest(version: string): ModelManifest {
-  return {
-    version,
-    created_at: '2026-01-01T00:00:00.000Z',
-    run_date: '2026-01-01',
-    data_snapshot: { ratings_prefix: 'p', ratings: 1, users: 1, movies: 1, checksum: 'c' },
-    parameters: {},
-    training: { fit_seconds: 0 },
-    artifact: { key: `models/${version}/model.bin`, bytes: 1, sha256: 's' },
-  };
-}
 
 /** The console's HTTP contract with an in-memory registry and a stand-in for the API that records what it was sent. */
 describe('console: its endpoints (in-memory registry, a stand-in API)', () => {
@@ -53,7 +42,7 @@ describe('console: its endpoints (in-memory registry, a stand-in API)', () => {
     });
     server = await listenOnLoopback(app);
     url = server.url;
-    for (const version of ['a', 'b', 'c']) await writeManifest(store, manifest(version));
+    for (const version of ['a', 'b', 'c']) await writeManifest(store, registryManifest(version));
     await promote(store, 'a', new Date());
     await promote(store, 'b', new Date());
   });

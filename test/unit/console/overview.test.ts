@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
 import { deployVersion } from '../../../activities/deploy-model';
 import { MAX_VERSIONS, readOverview } from '../../../console/overview';
-import { evaluationHtmlKey, promote, readDeploymentRecord, rollback, writeManifest, type ModelManifest } from '../../../domain/model-registry';
+import { evaluationHtmlKey, promote, readDeploymentRecord, rollback, writeManifest } from '../../../domain/model-registry';
 import type { ReplicaRegistry, ReplicaStatus } from '../../../domain/ports';
 import { MemoryObjectStore } from '../../support/memory-store';
+import { registryManifest } from '../../support/manifests';
 
 const links = { temporalUiUrl: 'http://127.0.0.1:8233', temporalNamespace: 'default', airflowUiUrl: 'http://127.0.0.1:8080' };
 const gate = { metric: 'ndcg@10' as const, minimum: 0.1, maxRegression: 0.02 };
-
-function manifest(version: string, runDate: string, ndcg: number): ModelManifest {
-  return {
-    version,
-    created_at: `${runDate}T03:00:00.000Z`,
-    run_date: runDate,
-    data_snapshot: { ratings_prefix: `silver/ratings/dt=${runDate}/`, ratings: 1000, users: 10, movies: 50, checksum: 'c' },
-    parameters: {},
-    training: { fit_seconds: 1 },
-    metrics: { 'ndcg@10': ndcg },
-    artifact: { key: `models/${version}/model.bin`, bytes: 1, sha256: 's' },
-  };
-}
 
 const replica: ReplicaStatus = { replica_id: 'a', url: 'http://127.0.0.1:3000', served_version: '2026-01-02.b', refused: null, started_at: '2026-01-02T00:00:00.000Z', heartbeat_at: 0, expires_at: 0 };
 const replicas: ReplicaRegistry = { announce: () => Promise.resolve(), withdraw: () => Promise.resolve(), live: () => Promise.resolve([replica]) };
@@ -27,8 +15,8 @@ const replicas: ReplicaRegistry = { announce: () => Promise.resolve(), withdraw:
 describe('console: the registry overview and the deploy decisions it shows', () => {
   it('records each deploy decision beside the version: passed and deployed, or refused with the reasons', async () => {
     const store = new MemoryObjectStore();
-    await writeManifest(store, manifest('2026-01-01.a', '2026-01-01', 0.4));
-    await writeManifest(store, manifest('2026-01-02.b', '2026-01-02', 0.2));
+    await writeManifest(store, registryManifest('2026-01-01.a', '2026-01-01', { 'ndcg@10': 0.4 }));
+    await writeManifest(store, registryManifest('2026-01-02.b', '2026-01-02', { 'ndcg@10': 0.2 }));
     const now = new Date('2026-01-02T04:00:00.000Z');
     await deployVersion(store, gate, { model_version: '2026-01-01.a', metrics: { 'ndcg@10': 0.4 }, baseline: { 'ndcg@10': 0.2 }, force: false }, now);
     await deployVersion(store, gate, { model_version: '2026-01-02.b', metrics: { 'ndcg@10': 0.2 }, baseline: { 'ndcg@10': 0.1 }, force: false }, now);
@@ -44,7 +32,7 @@ describe('console: the registry overview and the deploy decisions it shows', () 
 
   it('lists versions newest first with current, previous, report and run links, and the live replicas', async () => {
     const store = new MemoryObjectStore();
-    for (const [version, date] of [['2026-01-01.a', '2026-01-01'], ['2026-01-02.b', '2026-01-02'], ['2026-01-03.c', '2026-01-03']] as const) await writeManifest(store, manifest(version, date, 0.3));
+    for (const [version, date] of [['2026-01-01.a', '2026-01-01'], ['2026-01-02.b', '2026-01-02'], ['2026-01-03.c', '2026-01-03']] as const) await writeManifest(store, registryManifest(version, date, { 'ndcg@10': 0.3 }));
     await store.put('models/2026-01-03.c/model.bin', 'x');
     await store.put(evaluationHtmlKey('2026-01-02.b'), '<p>report</p>');
     const now = new Date('2026-01-04T00:00:00.000Z');
@@ -64,7 +52,7 @@ describe('console: the registry overview and the deploy decisions it shows', () 
   it('shows the newest versions only, but always the current and the previous one', async () => {
     const store = new MemoryObjectStore();
     const day = (n: number) => new Date(Date.UTC(2025, 0, 1 + n)).toISOString().slice(0, 10);
-    for (let n = 0; n < MAX_VERSIONS + 5; n++) await writeManifest(store, manifest(`${day(n)}.v`, day(n), 0.3));
+    for (let n = 0; n < MAX_VERSIONS + 5; n++) await writeManifest(store, registryManifest(`${day(n)}.v`, day(n)));
     const now = new Date('2026-06-01T00:00:00.000Z');
     await promote(store, `${day(1)}.v`, now);
     await promote(store, `${day(2)}.v`, now);
