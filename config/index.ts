@@ -43,6 +43,7 @@ export interface ApiKeyEntry {
 const envSchema = z.object({
   MOVIE_REC_LOCAL_DIR: text.default('.local'),
   MOVIE_REC_SERVICES_CACHE: text.optional(),
+  MOVIE_REC_VENVS_DIR: text.optional(),
   MOVIELENS_DIR: text.default('../shared/data/movielens'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -152,7 +153,7 @@ const envSchema = z.object({
   CHROMIUM_PATH: text.optional(),
 
   AIRFLOW_PYTHON: text.default('python3'),
-  AIRFLOW_VENV: text.default('.venv/airflow'),
+  AIRFLOW_VENV: text.optional(),
   AIRFLOW_HOME: text.optional(),
 });
 
@@ -169,9 +170,10 @@ function resolveFromRoot(p: string): string {
   return path.isAbsolute(p) ? p : path.resolve(projectRoot, p);
 }
 
-function defaultServicesCache(env: NodeJS.ProcessEnv): string {
+/** Where built services and Python virtualenvs are kept: outside the clone, so other clones and later runs reuse them. */
+function userCacheDir(env: NodeJS.ProcessEnv): string {
   const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
-  return path.join(base, 'movie-rec', 'services');
+  return path.join(base, 'movie-rec');
 }
 
 function parseBrokers(value: string | undefined, port: number): string[] {
@@ -240,10 +242,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new ConfigError([`API_HEADERS_TIMEOUT_MS: must not exceed API_REQUEST_TIMEOUT_MS (${e.API_REQUEST_TIMEOUT_MS}) (got '${e.API_HEADERS_TIMEOUT_MS}')`]);
   }
   const localDir = resolveFromRoot(e.MOVIE_REC_LOCAL_DIR);
+  const venvsDir = e.MOVIE_REC_VENVS_DIR ? resolveFromRoot(e.MOVIE_REC_VENVS_DIR) : path.join(userCacheDir(env), 'venvs');
   return {
     projectRoot,
     localDir,
-    servicesCacheDir: e.MOVIE_REC_SERVICES_CACHE ? resolveFromRoot(e.MOVIE_REC_SERVICES_CACHE) : defaultServicesCache(env),
+    servicesCacheDir: e.MOVIE_REC_SERVICES_CACHE ? resolveFromRoot(e.MOVIE_REC_SERVICES_CACHE) : path.join(userCacheDir(env), 'services'),
+    venvsDir,
     movielensDir: resolveFromRoot(e.MOVIELENS_DIR),
     logLevel: e.LOG_LEVEL,
     temporal: {
@@ -384,7 +388,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     browser: { chromiumPath: e.CHROMIUM_PATH },
     airflow: {
       python: e.AIRFLOW_PYTHON,
-      venvDir: resolveFromRoot(e.AIRFLOW_VENV),
+      venvDir: e.AIRFLOW_VENV ? resolveFromRoot(e.AIRFLOW_VENV) : path.join(venvsDir, 'airflow'),
       home: e.AIRFLOW_HOME ? resolveFromRoot(e.AIRFLOW_HOME) : path.join(localDir, 'airflow'),
       dagsFolder: path.join(projectRoot, 'dags'),
       lockFile: path.join(projectRoot, 'dags', 'requirements-lock.txt'),

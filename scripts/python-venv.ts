@@ -85,7 +85,8 @@ function run(command: string, args: string[]): Promise<void> {
 export async function ensureLockedVenv(venv: LockedVenv): Promise<boolean> {
   if (venvIsCurrent(venv)) return false;
   const pythonVersion = checkPython(venv);
-  console.log(`${venv.name} virtualenv: ${path.relative(process.cwd(), venv.venvDir) || venv.venvDir} (Python ${pythonVersion}), from ${path.basename(venv.lockFile)}; once, until the lock changes.`);
+  const shown = venv.venvDir.startsWith(`${process.cwd()}${path.sep}`) ? path.relative(process.cwd(), venv.venvDir) : venv.venvDir;
+  console.log(`${venv.name} virtualenv: ${shown} (Python ${pythonVersion}), from ${path.basename(venv.lockFile)}; once, until the lock changes.`);
   // `venv` on an existing directory keeps what is installed, so a changed lock upgrades in place.
   await run(venv.python, ['-m', 'venv', venv.venvDir]);
   // The lock is complete, so pip installs it as is (--no-deps: hash mode would otherwise demand pins for

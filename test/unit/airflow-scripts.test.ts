@@ -5,9 +5,11 @@ import { airflowEnv } from '../../scripts/airflow/environment';
 import { countsFromJunit } from '../../scripts/test-python';
 
 describe('airflow scripts', () => {
-  it('keeps Airflow inside the project by default', () => {
-    const config = loadConfig({});
-    assert.equal(config.airflow.venvDir, path.join(projectRoot, '.venv', 'airflow'));
+  it('keeps Airflow’s state inside the project and its virtualenv in the user cache by default', () => {
+    const config = loadConfig({ XDG_CACHE_HOME: '/var/cache/someone' });
+    assert.equal(config.airflow.venvDir, path.join('/var/cache/someone', 'movie-rec', 'venvs', 'airflow'));
+    assert.equal(loadConfig({ MOVIE_REC_VENVS_DIR: 'venvs' }).airflow.venvDir, path.join(projectRoot, 'venvs', 'airflow'));
+    assert.equal(loadConfig({ AIRFLOW_VENV: '.venv/airflow' }).airflow.venvDir, path.join(projectRoot, '.venv', 'airflow'));
     assert.equal(config.airflow.home, path.join(projectRoot, '.local', 'airflow'));
     assert.equal(config.airflow.dagsFolder, path.join(projectRoot, 'dags'));
     assert.equal(config.airflow.python, 'python3');
