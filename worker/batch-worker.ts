@@ -1,8 +1,19 @@
 import { fileURLToPath } from 'node:url';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { BatchActivities } from '../activities';
 import type { Config } from '../config';
+import { isCompiled, WORKFLOW_BUNDLE } from '../config/source-tree';
 import { candidatesTaskQueue } from '../domain/batch';
+
+/**
+ * Where the worker takes the workflow code from. Compiled, it loads the bundle `npm run build` made,
+ * as Temporal recommends for production (no webpack run at start, the same code on every worker);
+ * from the sources it bundles `workflows/index.ts` at start, so an edit takes effect on restart.
+ */
+export function workflowCode(moduleUrl: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (isCompiled(moduleUrl)) return { workflowBundle: { codePath: fileURLToPath(new URL(`../${WORKFLOW_BUNDLE}`, moduleUrl)) } };
+  return { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', moduleUrl)) };
+}
 
 /** The two workers of one batch worker process, run and stopped together. */
 export interface BatchWorkers {
@@ -21,7 +32,7 @@ export async function createBatchWorkers(connection: NativeConnection, temporal:
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
-    workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+    ...workflowCode(import.meta.url),
     activities,
   });
   const shards = await Worker.create({

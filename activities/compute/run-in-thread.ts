@@ -1,10 +1,16 @@
 import { Worker } from 'node:worker_threads';
+import { isCompiled, moduleBeside } from '../../config/source-tree';
 import type { JobInput, JobName, JobOutput, ThreadMessage } from './jobs';
 
-const entry = new URL('./thread-main.ts', import.meta.url).href;
-// Worker threads do not inherit tsx's loader: register it in the thread before importing the entry.
-const tsxApi = import.meta.resolve('tsx/esm/api');
-const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+const entry = moduleBeside(import.meta.url, './thread-main');
+
+/** The compiled entry itself; from the sources, a bootstrap that first registers tsx's loader, which worker threads do not inherit. */
+function threadStart(): { script: string | URL; eval: boolean } {
+  if (isCompiled(import.meta.url)) return { script: entry, eval: false };
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  return { script: `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`, eval: true };
+}
+const start = threadStart();
 
 /**
  * Runs a CPU-heavy job (fit, evaluation, feature computation) in a worker thread, so the activity's
@@ -17,7 +23,7 @@ export function runInThread<N extends JobName>(
   options: { transfer?: ArrayBuffer[]; onProgress?: (progress: Record<string, number | string>) => void; signal?: AbortSignal } = {},
 ): Promise<JobOutput<N>> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(bootstrap, { eval: true, workerData: { job, input }, transferList: options.transfer ?? [] });
+    const worker = new Worker(start.script, { eval: start.eval, workerData: { job, input }, transferList: options.transfer ?? [] });
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;

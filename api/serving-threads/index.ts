@@ -4,6 +4,7 @@
  * memory, so every thread reads the same arrays.
  */
 import { Piscina } from 'piscina';
+import { moduleBeside } from '../../config/source-tree';
 import type { Recommendations } from '../../recommender/hybrid';
 import type { ModelState } from '../../recommender/model-state';
 import type { LoadOutcome, LoadTask } from './load-thread';
@@ -13,8 +14,8 @@ export type { LoadOutcome } from './load-thread';
 export type { RecommendTask } from './recommend-thread';
 export { smokeTestProblem } from './smoke-test';
 
-const loadThread = new URL('./load-thread.ts', import.meta.url).href;
-const recommendThread = new URL('./recommend-thread.ts', import.meta.url).href;
+const loadThread = moduleBeside(import.meta.url, './load-thread').href;
+const recommendThread = moduleBeside(import.meta.url, './recommend-thread').href;
 
 /**
  * Loads versions one at a time in a thread of its own, which exits soon after: its heap briefly holds the

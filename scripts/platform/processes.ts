@@ -10,11 +10,16 @@ export interface PlatformProcess {
   stop(): Promise<void>;
 }
 
+/** Node's arguments for an entry point: a TypeScript source runs under tsx, a compiled one (`dist/…/main.js`) with plain `node`. */
+export function nodeArguments(entry: string): string[] {
+  return entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+}
+
 export function startPlatformProcess(options: { name: string; entry: string; cwd: string; env: NodeJS.ProcessEnv; logDir: string }): PlatformProcess {
   mkdirSync(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, `${options.name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, nodeArguments(options.entry), { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
