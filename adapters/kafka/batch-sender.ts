@@ -13,7 +13,7 @@ export interface OutgoingMessage {
 export interface BatchSender {
   /** Resolves when every message is acknowledged by all in-sync replicas. */
   send(messages: OutgoingMessage[]): Promise<void>;
-  /** Connected, and not failing every send (a producer that does is being replaced). */
+  /** Connected, and not replacing a producer that rejected a send. */
   isHealthy(): boolean;
   /** Connects, retrying in the background until it succeeds or `disconnect` is called. */
   start(): Promise<void>;
@@ -21,28 +21,19 @@ export interface BatchSender {
 }
 
 const RECONNECT_DELAY_MS = 1000;
-/**
- * Sends rejected in a row after which the producer is replaced by a new one. With unlimited retries a
- * send rejects only on an error kafkajs does not retry; some of those (a fatal idempotence error such
- * as an out-of-order sequence) leave the producer failing every later send, and only a new producer,
- * with a new producer id, recovers. One or two rejections can be the batch's own fault.
- */
-export const FAILED_SENDS_BEFORE_REPLACING = 3;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createKafkaBatchSender(kafka: Pick<Kafka, 'producer'>, topic: string, onError: (err: unknown) => void = () => {}): BatchSender {
   let producer: Producer;
   let connected = false;
   let stopped = false;
-  let failedInARow = 0;
   let replacing: Promise<void> | undefined;
 
   function createProducer(): Producer {
     // Idempotent: the broker drops a retried batch it already wrote, and keeps each partition's order.
-    // kafkajs then retries without limit (its default for idempotence): a send that gave up could leave the
-    // producer's sequence numbers behind what the broker stored, and a later batch reusing them would be
-    // acknowledged as a duplicate without being written. Callers get their answer from their own deadline;
-    // the short backoff cap means a send resumes within about a second once the broker is back.
+    // kafkajs retries without limit (its default for idempotence), so a send gives up only on an error it
+    // does not retry; what follows such a send is `replace`'s business. Callers get their answer from their
+    // own deadline; the short backoff cap means a send resumes within about a second once the broker is back.
     const created = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -70,11 +61,17 @@ export function createKafkaBatchSender(kafka: Pick<Kafka, 'producer'>, topic: st
     }
   }
 
+  /**
+   * A rejected send may still have been written: the broker can store a batch whose answer never
+   * arrives, and kafkajs then rolls the partitions' sequence numbers back. The next batch through the
+   * same producer would reuse those numbers, and one with as many messages per partition would be
+   * acknowledged as a duplicate of the stored batch without being written. So a producer sends nothing
+   * after a rejection: a new one, with a new producer id (and sequence numbers from zero), takes over.
+   */
   function replace(failing: Producer): void {
-    onError(new Error(`the Kafka producer rejected ${failedInARow} sends in a row; replacing it with a new one`));
+    onError(new Error('the Kafka producer rejected a send; replacing it with a new one, so that no later batch reuses its sequence numbers'));
     connected = false;
     producer = createProducer();
-    failedInARow = 0;
     replacing = failing
       .disconnect()
       .catch(() => undefined)
@@ -91,9 +88,8 @@ export function createKafkaBatchSender(kafka: Pick<Kafka, 'producer'>, topic: st
       const sending = producer;
       try {
         await sending.send({ topic, acks: -1, messages });
-        if (sending === producer) failedInARow = 0;
       } catch (err) {
-        if (sending === producer && ++failedInARow >= FAILED_SENDS_BEFORE_REPLACING && !stopped) replace(sending);
+        if (sending === producer && !stopped) replace(sending);
         throw err;
       }
     },

@@ -8,7 +8,7 @@ import { startBronzeConsumer, type RunningConsumer } from '../../../consumer/bro
 import { servicesLayout } from '../../../scripts/services/layout';
 import { servicesUp } from '../../../scripts/services/manager';
 import { stopRecorded } from '../../../scripts/services/processes';
-import { bronzeEventIds, isolatedConfig, postJson, silentLogger, startApi, waitFor, type RunningApi } from './harness';
+import { bronzeEventIds, isolatedConfig, topicEventIds, postJson, silentLogger, startApi, waitFor, type RunningApi } from './harness';
 
 const CLIENTS = 10;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -83,9 +83,12 @@ describe('ingest: Kafka stops while requests flow (real Kafka, stopped and resta
       const ids = new Set(await bronzeEventIds(s3, config.s3.bucket, config.s3.bronzePrefix));
       missing = accepted.filter((a) => !ids.has(a.id));
       return missing.length === 0 ? true : undefined;
-    }).catch((error: Error) => {
+    }).catch(async (error: Error) => {
       const byPhase = missing.reduce<Record<string, number>>((n, m) => ({ ...n, [m.phase]: (n[m.phase] ?? 0) + 1 }), {});
-      throw new Error(`${error.message}: ${missing.length} of ${accepted.length} missing, by phase ${JSON.stringify(byPhase)}`);
+      // Whether the broker holds them tells a lost acknowledgement from a consumer that skipped them.
+      const inTopic = await topicEventIds(config, config.kafka.topic);
+      const where = missing.map((m) => ({ ...m, in_topic: inTopic.get(m.id) ?? 'absent' }));
+      throw new Error(`${error.message}: ${missing.length} of ${accepted.length} missing, by phase ${JSON.stringify(byPhase)}: ${JSON.stringify(where)}`);
     });
     assert.deepEqual(missing, []);
   });

@@ -130,3 +130,36 @@ export async function topicMessageCount(config: Config, topic: string): Promise<
     await admin.disconnect();
   }
 }
+
+export interface TopicRecord {
+  partition: number;
+  offset: string;
+}
+
+/** Every event id in a topic, read from the beginning up to each partition's high watermark by a throwaway group. */
+export async function topicEventIds(config: Config, topic: string, timeoutMs = 30_000): Promise<Map<string, TopicRecord>> {
+  const kafka = createKafka(config.kafka, 'test-reader');
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  await admin.disconnect();
+  const found = new Map<string, TopicRecord>();
+  const reached = new Map<number, bigint>();
+  const consumer = kafka.consumer({ groupId: uniqueName('test-reader') });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const done = () => [...ends].every(([partition, high]) => high === 0n || (reached.get(partition) ?? -1n) + 1n >= high);
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const id = (JSON.parse(message.value?.toString() ?? '{}') as { event_id?: string }).event_id;
+        if (id !== undefined) found.set(id, { partition, offset: message.offset });
+        reached.set(partition, BigInt(message.offset));
+      },
+    });
+    await waitFor(`reading ${topic} to its end`, timeoutMs, () => Promise.resolve(done() ? true : undefined));
+    return found;
+  } finally {
+    await consumer.disconnect();
+  }
+}
