@@ -45,6 +45,16 @@ function readBuildConfig(projectRoot: string): ts.ParsedCommandLine {
   return parsed;
 }
 
+/** Where the build writes `source` inside its output directory: `api/main.ts` → `api/main.js`. */
+function compiledName(projectRoot: string, source: string): string {
+  return path.relative(projectRoot, source).replace(/\.ts$/, '.js').split(path.sep).join('/');
+}
+
+/** The entry points of tsconfig.build.json as the build writes them, e.g. `dist/api/main.js`. */
+export function compiledEntryPoints(projectRoot: string): string[] {
+  return readBuildConfig(projectRoot).fileNames.map((source) => `${BUILD_DIR}/${compiledName(projectRoot, source)}`);
+}
+
 /** Writes the specifier of every static and dynamic import and re-export as `rewrite` returns it. */
 function specifierRewriter(rewrite: (specifier: string) => string): ts.TransformerFactory<ts.SourceFile> {
   const literal = (node: ts.StringLiteral, factory: ts.NodeFactory): ts.StringLiteral => {
@@ -107,7 +117,7 @@ export async function build(projectRoot: string, outDir = readBuildConfig(projec
       transformers: { after: [specifierRewriter(rewrite)] },
     });
     for (const diagnostic of output.diagnostics ?? []) problems.push(`${path.relative(projectRoot, source)}: ${diagnosticText(diagnostic)}`);
-    const target = path.join(outDir, path.relative(projectRoot, source).replace(/\.ts$/, '.js'));
+    const target = path.join(outDir, compiledName(projectRoot, source));
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, output.outputText);
   }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { projectRoot } from '../../../config';
 import { findProjectRoot, isCompiled, moduleBeside } from '../../../config/source-tree';
+import { compiledEntryPoints } from '../../../scripts/build/compile';
 import { packageFileSpecifier, packageOf, resolveRelativeImport } from '../../../scripts/build/specifiers';
 import { nodeArguments } from '../../../scripts/platform/processes';
 import { workflowCode } from '../../../worker/batch-worker';
@@ -75,5 +78,17 @@ describe('production build', () => {
       assert.equal(packageFileSpecifier('@temporalio/common/lib/time.js', common, unused), '@temporalio/common/lib/time.js');
       assert.equal(packageFileSpecifier('zod/v4', { dir: path.join(root, 'node_modules', 'zod'), hasExportsMap: true }, unused), 'zod/v4');
     });
+  });
+
+  it('has the image and the compose file run compiled entry points of the build with plain node, never tsx', () => {
+    const entryPoints = new Set(compiledEntryPoints(projectRoot));
+    assert.ok(entryPoints.has('dist/api/main.js'));
+    for (const file of ['Dockerfile', 'docker-compose.yml']) {
+      const text = readFileSync(path.join(projectRoot, file), 'utf8');
+      assert.doesNotMatch(text, /\btsx\b/, `${file} mentions tsx`);
+      const commands = [...text.matchAll(/\["node", "([^"]+)"/g)].map((match) => match[1]!);
+      assert.ok(commands.length > 0, `${file} runs no node command`);
+      for (const entry of commands) assert.ok(entryPoints.has(entry), `${file} runs ${entry}, which is no entry point of tsconfig.build.json`);
+    }
   });
 });
