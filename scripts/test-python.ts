@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { XMLParser } from 'fast-xml-parser';
 import { loadConfigOrExit, type Config } from '../config';
 import { airflowEnv, venvBin, venvIsCurrent } from './airflow/environment';
 import { setupAirflow } from './airflow/setup';
@@ -23,17 +24,21 @@ export interface PythonTestCounts {
 /** pytest's exit code when it collected no tests: not a failure here. */
 const NO_TESTS_COLLECTED = 5;
 
-/** Sums the <testsuite> attributes of a JUnit report (pytest writes one suite, others may write more). */
+/** The attributes of a JUnit <testsuite> that hold its counts (absent ones count as 0). */
+type JunitSuite = Partial<Record<'@_tests' | '@_failures' | '@_errors' | '@_skipped', string>>;
+
+const junitParser = new XMLParser({ ignoreAttributes: false, isArray: (tagName) => tagName === 'testsuite' });
+
+/** Sums the <testsuite> counts of a JUnit report (pytest writes one suite, others may write more). */
 export function countsFromJunit(xml: string): PythonTestCounts {
+  const report = junitParser.parse(xml) as { testsuites?: { testsuite?: JunitSuite[] }; testsuite?: JunitSuite[] };
   const counts = { passed: 0, failed: 0, skipped: 0 };
-  for (const match of xml.matchAll(/<testsuite\b([^>]*)>/g)) {
-    const attrs = match[1] ?? '';
-    const attr = (name: string) => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(attrs)?.[1] ?? 0);
-    const failed = attr('failures') + attr('errors');
-    const skipped = attr('skipped');
+  for (const suite of [...(report.testsuites?.testsuite ?? []), ...(report.testsuite ?? [])]) {
+    const failed = Number(suite['@_failures'] ?? 0) + Number(suite['@_errors'] ?? 0);
+    const skipped = Number(suite['@_skipped'] ?? 0);
     counts.failed += failed;
     counts.skipped += skipped;
-    counts.passed += Math.max(0, attr('tests') - failed - skipped);
+    counts.passed += Math.max(0, Number(suite['@_tests'] ?? 0) - failed - skipped);
   }
   return counts;
 }

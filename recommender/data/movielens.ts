@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import type { Dataset, Movie, Rating, RatingColumns } from '../types';
 
 const ml100kGenres = [
@@ -25,7 +26,11 @@ function trimColumns(columns: RatingColumns, n: number): RatingColumns {
   };
 }
 
-/** Parses rating lines `user<sep>movie<sep>rating<sep>timestamp` into columns, skipping a header if asked. */
+/**
+ * Parses rating lines `user<sep>movie<sep>rating<sep>timestamp` into columns, skipping a header if asked.
+ * Rating files are numbers only, never quoted, so a split does what a CSV parser would at a tenth of its
+ * time (ml-100k's 100,000 lines: about 75 ms against 0.5–1.4 s with csv-parse).
+ */
 export function parseRatings(text: string, separator: string, hasHeader: boolean): RatingColumns {
   const lines = text.split('\n');
   const columns = growColumns(lines.length);
@@ -44,12 +49,18 @@ export function parseRatings(text: string, separator: string, hasHeader: boolean
   return trimColumns(columns, n);
 }
 
-/** ml-100k `u.item`: Latin-1, `|`-separated, release date like 01-Jan-1995, then 19 genre flags. */
+/**
+ * What the MovieLens catalog files share: lines that are empty or blank are no records, and a line may
+ * carry any number of fields (each parser reads the ones it needs).
+ */
+const movieLensCsv = { skip_empty_lines: true, skip_records_with_empty_values: true, relax_column_count: true } as const;
+
+/**
+ * ml-100k `u.item`: Latin-1, `|`-separated with no quoting (a title keeps any quote character and its
+ * trailing space, as GroupLens wrote it), release date like 01-Jan-1995, then 19 genre flags.
+ */
 export function parseMl100kItems(text: string): Movie[] {
-  const movies: Movie[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const fields = line.split('|');
+  return parse(text, { ...movieLensCsv, delimiter: '|', quote: false }).map((fields) => {
     const flags = fields.slice(fields.length - 19);
     const year = /(\d{4})\s*$/.exec(fields[2] ?? '')?.[1];
     const movie: Movie = {
@@ -58,41 +69,15 @@ export function parseMl100kItems(text: string): Movie[] {
       genres: ml100kGenres.filter((_, g) => flags[g] === '1'),
     };
     if (year) movie.year = Number(year);
-    movies.push(movie);
-  }
-  return movies;
-}
-
-/** Splits one CSV line, honouring double-quoted fields with "" escapes. */
-export function splitCsvLine(line: string): string[] {
-  const fields: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        current += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else current += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      fields.push(current);
-      current = '';
-    } else current += ch;
-  }
-  fields.push(current);
-  return fields;
+    return movie;
+  });
 }
 
 /** ml-latest-small `movies.csv` (`movieId,title,genres`, year at the end of the title) plus `tags.csv`. */
 export function parseLatestMovies(moviesCsv: string, tagsCsv: string | undefined): Movie[] {
   const tagsByMovie = new Map<number, string[]>();
   if (tagsCsv !== undefined) {
-    for (const line of tagsCsv.split('\n').slice(1)) {
-      if (line.trim() === '') continue;
-      const [, movieId, tag] = splitCsvLine(line.replace(/\r$/, ''));
+    for (const [, movieId, tag] of parse(tagsCsv, { ...movieLensCsv, from_line: 2 })) {
       if (!tag) continue;
       const id = Number(movieId);
       const list = tagsByMovie.get(id) ?? [];
@@ -100,10 +85,7 @@ export function parseLatestMovies(moviesCsv: string, tagsCsv: string | undefined
       tagsByMovie.set(id, list);
     }
   }
-  const movies: Movie[] = [];
-  for (const line of moviesCsv.split('\n').slice(1)) {
-    if (line.trim() === '') continue;
-    const [movieId, title = '', genres = ''] = splitCsvLine(line.replace(/\r$/, ''));
+  return parse(moviesCsv, { ...movieLensCsv, from_line: 2 }).map(([movieId, title = '', genres = '']) => {
     const id = Number(movieId);
     const year = /\((\d{4})\)\s*$/.exec(title)?.[1];
     const movie: Movie = {
@@ -114,9 +96,8 @@ export function parseLatestMovies(moviesCsv: string, tagsCsv: string | undefined
     if (year) movie.year = Number(year);
     const tags = tagsByMovie.get(id);
     if (tags) movie.tags = tags;
-    movies.push(movie);
-  }
-  return movies;
+    return movie;
+  });
 }
 
 export function loadMovieLens100k(dir: string): Dataset & { ratings: RatingColumns } {

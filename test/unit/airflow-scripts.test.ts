@@ -46,6 +46,14 @@ describe('airflow scripts', () => {
     assert.deepEqual(countsFromJunit(xml), { passed: 4, failed: 3, skipped: 3 });
   });
 
+  it('sums every suite of a report, whatever its root and attribute order, and reads no counts from text', () => {
+    const xml =
+      '<testsuites><testsuite tests="4" name="a &gt; b" skipped="1"><testcase name="x">tests="99"</testcase></testsuite>' +
+      '<testsuite failures="1" tests="2"/></testsuites>';
+    assert.deepEqual(countsFromJunit(xml), { passed: 4, failed: 1, skipped: 1 });
+    assert.deepEqual(countsFromJunit('<testsuite tests="5" errors="2"/>'), { passed: 3, failed: 2, skipped: 0 });
+  });
+
   it('reads an empty run as zero tests', () => {
     const xml = '<testsuites><testsuite name="pytest" errors="0" failures="0" skipped="0" tests="0"></testsuite></testsuites>';
     assert.deepEqual(countsFromJunit(xml), { passed: 0, failed: 0, skipped: 0 });

@@ -20,6 +20,11 @@ describe('recommender: datasets', () => {
     assert.deepEqual(movies[1], { movieId: 99, title: 'Untitled', genres: [] });
   });
 
+  it('parses a quoted title holding a comma and doubled quotes, with CRLF line ends and blank lines', () => {
+    const movies = parseLatestMovies(`movieId,title,genres\r\n7789,"11'09""01 - September 11, the films (2002)",Drama\r\n\r\n`, undefined);
+    assert.deepEqual(movies, [{ movieId: 7789, title: `11'09"01 - September 11, the films (2002)`, genres: ['Drama'], year: 2002 }]);
+  });
+
   it('parses rating files into columns', () => {
     const columns = parseRatings('userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n1,1029,3.0,1260759179\n', ',', true);
     assert.deepEqual([...columns.userIds], [1, 1]);
