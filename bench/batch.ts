@@ -11,6 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteObjectsCommand, DeleteBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -188,9 +189,12 @@ async function runDataset(spec: string): Promise<DatasetFigure> {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const json = args.includes('--json');
-  const i = args.indexOf('--datasets');
-  const datasets = (i >= 0 ? args[i + 1] : undefined)?.split(',') ?? ['ml-100k', 'synthetic:1e6', 'synthetic:1e7'];
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: 'boolean', default: false }, datasets: { type: 'string', default: 'ml-100k,synthetic:1e6,synthetic:1e7' } },
+  });
+  const json = values.json;
+  const datasets = values.datasets.split(',');
   console.log(`batch benchmark — ${describeMachine()}; Temporal, MinIO and DynamoDB Local on the same machine`);
   const figures: DatasetFigure[] = [];
   for (const dataset of datasets) {

@@ -28,6 +28,11 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
+    // A bad flag: parseArgs' message names it, and its stack adds nothing.
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS_')) {
+      console.error(err.message);
+      process.exit(2);
+    }
     console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   },

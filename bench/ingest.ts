@@ -13,6 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../config';
@@ -30,11 +31,6 @@ const VARIANTS: Variant[] = ['coalescing', 'coalescing_linger0', 'naive'];
 const MAX_REQUESTS_PER_RUN = 300_000;
 const WAIT_LIMIT_MS = 120_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -160,10 +156,19 @@ async function cleanUp(config: Config, s3: S3Client): Promise<void> {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const json = args.includes('--json');
-  const seconds = Number(option(args, '--seconds') ?? 3);
-  const concurrencies = (option(args, '--concurrency') ?? '1,10,100,200').split(',').map(Number);
-  const drainEvents = Number(option(args, '--drain-events') ?? 200_000);
+  const { values } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean', default: false },
+      seconds: { type: 'string', default: '3' },
+      concurrency: { type: 'string', default: '1,10,100,200' },
+      'drain-events': { type: 'string', default: '200000' },
+    },
+  });
+  const json = values.json;
+  const seconds = Number(values.seconds);
+  const concurrencies = values.concurrency.split(',').map(Number);
+  const drainEvents = Number(values['drain-events']);
   if (!concurrencies.includes(100)) concurrencies.push(100);
   const name = `bench-ingest-${randomUUID().slice(0, 8)}`;
   const config = loadConfig({ ...process.env, KAFKA_TOPIC: `${name}-events`, KAFKA_DLQ_TOPIC: `${name}-dlq`, KAFKA_GROUP_ID: `${name}-group`, S3_BRONZE_PREFIX: `bench/${name}/bronze/user-events` });

@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createKafka } from '../adapters/kafka/client';
 import { ensureTopics } from '../adapters/kafka/topics';
 import { precomputeCandidates } from '../activities/compute/precompute';
@@ -39,11 +40,6 @@ import { describeMachine, machineInfo } from './machine';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const RELOAD_TOKEN = 'serve-benchmark-reload-token';
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 function positive(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
@@ -223,15 +219,28 @@ async function postFreshRatings(url: string, model: HybridRecommender, users: nu
 }
 
 export async function run(args: string[]): Promise<void> {
-  const json = args.includes('--json');
-  const datasets = (option(args, '--datasets') ?? 'ml-100k,synthetic:1e6:7').split(',').filter((d) => d !== '');
+  const { values } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean', default: false },
+      datasets: { type: 'string', default: 'ml-100k,synthetic:1e6:7' },
+      concurrency: { type: 'string' },
+      requests: { type: 'string' },
+      seconds: { type: 'string' },
+      rate: { type: 'string' },
+      'fresh-rate': { type: 'string' },
+      'lag-trials': { type: 'string' },
+    },
+  });
+  const json = values.json;
+  const datasets = values.datasets.split(',').filter((d) => d !== '');
   const settings: Settings = {
-    concurrency: positive(option(args, '--concurrency'), 50, '--concurrency'),
-    requests: positive(option(args, '--requests'), 20_000, '--requests'),
-    seconds: positive(option(args, '--seconds'), 8, '--seconds'),
-    rate: positive(option(args, '--rate'), 1000, '--rate'),
-    freshRate: positive(option(args, '--fresh-rate'), 100, '--fresh-rate'),
-    lagTrials: positive(option(args, '--lag-trials'), 50, '--lag-trials'),
+    concurrency: positive(values.concurrency, 50, '--concurrency'),
+    requests: positive(values.requests, 20_000, '--requests'),
+    seconds: positive(values.seconds, 8, '--seconds'),
+    rate: positive(values.rate, 1000, '--rate'),
+    freshRate: positive(values['fresh-rate'], 100, '--fresh-rate'),
+    lagTrials: positive(values['lag-trials'], 50, '--lag-trials'),
   };
   const config = loadConfigOrExit();
   console.log(`serve benchmark — ${describeMachine()}`);

@@ -14,6 +14,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import Mocha from 'mocha';
 import { loadConfigOrExit } from '../config';
 import { servicesUp } from './services/manager';
@@ -71,12 +72,12 @@ function printSlowestFiles(fileSeconds: Map<string, number>): void {
 }
 
 async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const unitOnly = args.includes('--unit');
-  const optionValue = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-  const grep = optionValue('--grep');
-  const lane = optionValue('--lane');
-  const explicit = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--grep' && args[i - 1] !== '--lane').map((f) => path.resolve(f));
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { unit: { type: 'boolean', default: false }, grep: { type: 'string' }, lane: { type: 'string' } },
+  });
+  const { unit: unitOnly, grep, lane } = values;
+  const explicit = positionals.map((f) => path.resolve(f));
 
   // The suites run many ml-100k batches: they skip choosing the blend (a second fit per run) and keep
   // item-cf on RP3β (EASE's dense solve takes seconds per fit on a small machine). The full-run batch
