@@ -1,13 +1,13 @@
 /**
- * The fresh ratings of a request's user: read from the store (one bounded query, newest first) unless
- * the fresh-user index knows there are none past the served model, filtered to what the model does
- * not contain. The store gets `timeoutMs`; when it fails or is late the answer comes from the model
+ * The fresh ratings of a request's user, filtered to what the served model does not contain: from the
+ * replica's own index of the event topic when it has caught up, else from the store (one bounded query,
+ * newest first). The store gets `timeoutMs`; when it fails or is late the answer comes from the model
  * alone and says so — a slow DynamoDB never turns into a 5xx.
  */
 import type { BronzeWatermark } from '../domain/bronze';
 import { ratingsNewerThanModel, type StoredFreshRating } from '../domain/fresh-ratings';
 import type { FreshRatingStore } from '../domain/ports';
-import type { FreshUserHint } from './fresh-user-index';
+import type { FreshRatingSource } from './fresh-rating-index';
 
 export type FreshRead =
   | { status: 'ok'; ratings: StoredFreshRating[]; source: 'store' | 'index' }
@@ -21,12 +21,13 @@ export interface FreshRatingsOptions {
 export class FreshRatingsReader {
   constructor(
     private readonly store: FreshRatingStore,
-    private readonly hint: FreshUserHint | undefined,
+    private readonly index: FreshRatingSource | undefined,
     private readonly options: FreshRatingsOptions,
   ) {}
 
   async read(userId: number, watermark: BronzeWatermark | undefined): Promise<FreshRead> {
-    if (this.hint?.hasFresh(userId) === false) return { status: 'ok', ratings: [], source: 'index' };
+    const indexed = this.index?.ratingsOf(userId);
+    if (indexed !== undefined) return { status: 'ok', ratings: ratingsNewerThanModel(indexed, watermark, Date.now()), source: 'index' };
     try {
       const items = await this.store.newest(userId, this.options.maxPerUser, AbortSignal.timeout(this.options.timeoutMs));
       return { status: 'ok', ratings: ratingsNewerThanModel(items, watermark, Date.now()), source: 'store' };

@@ -1,6 +1,6 @@
 /**
  * `npm run api`: configuration → Kafka publisher, model registry (S3), feature and fresh-rating stores
- * and the replica registry (DynamoDB), the fresh-user index (Kafka) → Koa app → listen. Starts
+ * and the replica registry (DynamoDB), the fresh-rating index (Kafka) → Koa app → listen. Starts
  * answering at once; /readyz says 503 until the producer is connected and a model is loaded. The
  * replica follows the registry by itself (RegistryWatcher) and announces what it serves
  * (ReplicaAnnouncer), so any number of replicas behind a load balancer serve one version.
@@ -24,7 +24,7 @@ import { createS3Client } from '../adapters/s3/client';
 import { S3ObjectStore } from '../adapters/s3/object-store';
 import { createApp } from './app';
 import { FreshRatingsReader } from './fresh-ratings';
-import { FreshUserIndex } from './fresh-user-index';
+import { FreshRatingIndex } from './fresh-rating-index';
 import { createHttpServer } from './http-server';
 import { ModelHolder } from './model-holder';
 import { RegistryWatcher } from './registry-watcher';
@@ -52,7 +52,9 @@ const dynamo = createDynamoClient(config.dynamodb);
 const documents = createDocumentClient(dynamo);
 const features = new DynamoFeatureStore(documents, { userTable: config.dynamodb.userFeaturesTable, movieTable: config.dynamodb.movieFeaturesTable });
 const replicaId = config.api.replicaId ?? `${hostname()}-${process.pid}`;
-const freshIndex = new FreshUserIndex(kafka, config.kafka.topic, `${config.kafka.clientId}-api-fresh-${replicaId}`, logger);
+const freshIndex = config.fresh.index
+  ? new FreshRatingIndex(kafka, config.kafka.topic, `${config.kafka.clientId}-api-fresh-${replicaId}`, { ttlSeconds: config.fresh.ttlSeconds, maxPerUser: config.fresh.maxPerUser, maxRatings: config.fresh.indexMaxRatings }, logger)
+  : undefined;
 const fresh = new FreshRatingsReader(new DynamoFreshRatingStore(documents, config.dynamodb.freshRatingsTable), freshIndex, config.fresh);
 const announcer = new ReplicaAnnouncer(new DynamoReplicaRegistry(documents, config.dynamodb.replicasTable), replicaId, models, config.api.replicaHeartbeatMs, logger);
 const watcher = new RegistryWatcher(registryStore, models, config.api.modelPollIntervalMs, logger);
@@ -71,11 +73,19 @@ const app = createApp({
   metricsRegistry,
 });
 
-const indexStarted = freshIndex.start().catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'fresh-user index not started; requests read the fresh store'));
+const indexStarted = freshIndex?.start().then(
+  () => true,
+  (err: unknown) => {
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'fresh-rating index not started; requests read the fresh store');
+    return false;
+  },
+);
 models.onChange(() => {
   announcer.announce();
   const watermark = models.current()?.manifest.data_snapshot?.bronze_watermark;
-  void indexStarted.then(() => freshIndex.follow(watermark)).catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'fresh-user index could not follow the model; requests read the fresh store'));
+  void indexStarted
+    ?.then((started) => (started ? freshIndex?.follow(watermark) : undefined))
+    .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'fresh-rating index could not follow the model; requests read the fresh store'));
 });
 
 const handle = app.callback();
@@ -111,7 +121,7 @@ async function shutdown(signal: string): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await closed;
-  await Promise.all([publisher.close(), freshIndex.stop(), models.close()]);
+  await Promise.all([publisher.close(), freshIndex?.stop(), models.close()]);
   s3.destroy();
   dynamo.destroy();
   logger.info('stopped');

@@ -37,7 +37,7 @@ export function createApiMetrics(registry: Registry, models: ModelHolder | undef
     }),
     freshReads: new Counter({
       name: 'movie_rec_fresh_reads_total',
-      help: "How a recommendation learnt the user's fresh ratings: the fresh-user index knew there were none (index), the store was read (store), or the store did not answer in time (unavailable)",
+      help: "How a recommendation learnt the user's fresh ratings: from the replica's index of the event topic (index), the store was read (store), or the store did not answer in time (unavailable)",
       labelNames: ['outcome'] as const,
       registers,
     }),

@@ -127,6 +127,8 @@ const envSchema = z.object({
   FRESH_RATINGS_TTL_HOURS: positiveInt.default(72),
   FRESH_RATINGS_MAX_PER_USER: z.coerce.number().int().min(1).max(1000).default(200),
   FRESH_STORE_TIMEOUT_MS: positiveInt.default(100),
+  API_FRESH_INDEX: boolean.default(true),
+  API_FRESH_INDEX_MAX_RATINGS: positiveInt.default(500_000),
   RELOAD_REPLICAS_TIMEOUT_MS: positiveInt.default(120_000),
 
   VALIDATION_MAX_INVALID_RATIO: ratio.default(0.05),
@@ -353,6 +355,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       maxPerUser: e.FRESH_RATINGS_MAX_PER_USER,
       /** How long a request waits for the fresh-rating store before answering from the model alone. */
       timeoutMs: e.FRESH_STORE_TIMEOUT_MS,
+      /** Whether each API replica follows the event topic itself, so that requests need no read of the store. */
+      index: e.API_FRESH_INDEX,
+      /** The most ratings past the served model a replica's index keeps before it falls back to the store. */
+      indexMaxRatings: e.API_FRESH_INDEX_MAX_RATINGS,
     },
     batch: {
       validation: {

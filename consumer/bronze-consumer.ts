@@ -10,7 +10,8 @@ import { defaultDeadLetterPrefix, type Config } from '../config';
 import { createKafkaBatchSender } from '../adapters/kafka/batch-sender';
 import { DEFAULT_STALL_MS, trackLiveness, type ConsumerLiveness } from './liveness';
 import { writeOnce } from './write-once';
-import { sinkBatch, type BronzeSinkDeps, type ConsumedMessage, type SinkResult } from './bronze-sink';
+import type { ConsumedMessage } from '../domain/event-message';
+import { sinkBatch, type BronzeSinkDeps, type SinkResult } from './bronze-sink';
 import { rejoiningOnMembershipLoss } from '../adapters/kafka/group-membership';
 
 /**

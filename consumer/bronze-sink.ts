@@ -6,16 +6,11 @@
  * again (at-least-once).
  */
 import { bronzeObjectKey, ingestionDate } from '../domain/bronze';
-import { parseStoredEvent, type FieldProblem, type RatingEvent } from '../domain/events';
+import { checkMessage, type ConsumedMessage } from '../domain/event-message';
 import { deliverDeadLetters, type DeadLetter, type DeadLetterRoute, type PutObject } from './dead-letters';
 
-export interface ConsumedMessage {
-  offset: string;
-  /** Broker or producer time in epoch ms, as a string (kafkajs' form); stored in the log, so the same on replay. */
-  timestamp: string;
-  key: Buffer | null;
-  value: Buffer | null;
-}
+const NEWLINE = 0x0a;
+
 
 export interface BronzeSinkDeps {
   /** Key prefix of bronze objects. */
@@ -32,33 +27,6 @@ export interface SinkResult {
   deadLetters: number;
   /** How many of the dead letters were stored as objects, with a pointer on the topic. */
   deadLetterObjects: number;
-}
-
-const NEWLINE = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-export type Verdict = { ok: true; event: RatingEvent } | { ok: false; reason: DeadLetter['reason']; problems: FieldProblem[] };
-
-/** Whether a message's value is one stored event, and which; the bronze sink and the fresh-rating writer read messages alike. */
-export function checkMessage(value: Buffer | null): Verdict {
-  if (value === null || value.length === 0) return { ok: false, reason: 'empty value', problems: [] };
-  let text: string;
-  try {
-    text = utf8.decode(value);
-  } catch {
-    return { ok: false, reason: 'not UTF-8', problems: [] };
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, reason: 'not JSON', problems: [{ field: '(value)', message: err instanceof Error ? err.message : String(err) }] };
-  }
-  // A line break would split the stored event across two JSON lines; stored bytes are never rewritten.
-  if (value.includes(NEWLINE) || value.includes(CARRIAGE_RETURN)) return { ok: false, reason: 'not a single line', problems: [] };
-  const parsed = parseStoredEvent(json);
-  return parsed.ok ? { ok: true, event: parsed.event } : { ok: false, reason: 'invalid event', problems: parsed.problems };
 }
 
 /** Interprets a Kafka timestamp; a message without a usable one is dated by `fallback`. */

@@ -10,12 +10,13 @@
 import { createHash } from 'node:crypto';
 import type { OutgoingMessage } from '../adapters/kafka/batch-sender';
 import { padOffset } from '../domain/bronze';
+import type { RejectionReason } from '../domain/event-message';
 import type { FieldProblem } from '../domain/events';
 import { fitsInRecordBatch, splitIntoRecordBatches } from './record-batch-size';
 
 /** A dead letter with everything needed to inspect or replay the message. */
 export interface DeadLetter {
-  reason: 'empty value' | 'not UTF-8' | 'not JSON' | 'not a single line' | 'invalid event';
+  reason: RejectionReason;
   problems: FieldProblem[];
   topic: string;
   partition: number;

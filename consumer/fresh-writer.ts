@@ -10,31 +10,15 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { isCovered, type BronzeWatermark } from '../domain/bronze';
-import { toStoredFreshRating, type StoredFreshRating } from '../domain/fresh-ratings';
+import type { BronzeWatermark } from '../domain/bronze';
+import { freshRatingsOf } from '../domain/fresh-ratings';
 import type { FreshRatingStore } from '../domain/ports';
-import { checkMessage, type ConsumedMessage } from './bronze-sink';
 import type { RunningConsumer } from './bronze-consumer';
 import { DEFAULT_STALL_MS, trackLiveness } from './liveness';
 import { rejoiningOnMembershipLoss } from '../adapters/kafka/group-membership';
 
 const SESSION_TIMEOUT_MS = 10_000;
 const MAX_BYTES_PER_PARTITION = 1024 * 1024;
-
-/** The fresh ratings of one fetched batch: valid events not yet expired at `nowMs` nor inside the deployed model. */
-export function freshRatingsOf(topic: string, partition: number, messages: readonly ConsumedMessage[], ttlSeconds: number, nowMs: number, deployed?: BronzeWatermark): StoredFreshRating[] {
-  const items: StoredFreshRating[] = [];
-  for (const message of messages) {
-    if (isCovered(deployed, topic, partition, Number(message.offset))) continue;
-    const verdict = checkMessage(message.value);
-    if (!verdict.ok) continue;
-    const timestamp = Number(message.timestamp);
-    const acceptedAt = Number.isFinite(timestamp) && timestamp > 0 ? timestamp : nowMs;
-    const item = toStoredFreshRating(verdict.event, { topic, partition, offset: Number(message.offset), timestamp: acceptedAt }, ttlSeconds);
-    if (item.expires_at * 1000 > nowMs) items.push(item);
-  }
-  return items;
-}
 
 export interface FreshWriterOptions {
   kafka: Kafka;

@@ -4,6 +4,7 @@
  * exactly which ones a model's snapshot holds (its bronze offset watermark).
  */
 import { isCovered, type BronzeWatermark } from './bronze';
+import { checkMessage, type ConsumedMessage } from './event-message';
 import { orderingTime } from './event-time';
 import type { RatingEvent } from './events';
 
@@ -60,4 +61,19 @@ export function ratingsNewerThanModel(items: readonly StoredFreshRating[], water
   }
   const at = (item: StoredFreshRating) => orderingTime(Date.parse(item.rated_at), item.accepted_at);
   return [...byEvent.values()].sort((a, b) => at(a) - at(b) || a.kafka_offset - b.kafka_offset);
+}
+
+/** The fresh ratings of one fetched batch: valid events not yet expired at `nowMs` nor inside the deployed model. */
+export function freshRatingsOf(topic: string, partition: number, messages: readonly ConsumedMessage[], ttlSeconds: number, nowMs: number, deployed?: BronzeWatermark): StoredFreshRating[] {
+  const items: StoredFreshRating[] = [];
+  for (const message of messages) {
+    if (isCovered(deployed, topic, partition, Number(message.offset))) continue;
+    const verdict = checkMessage(message.value);
+    if (!verdict.ok) continue;
+    const timestamp = Number(message.timestamp);
+    const acceptedAt = Number.isFinite(timestamp) && timestamp > 0 ? timestamp : nowMs;
+    const item = toStoredFreshRating(verdict.event, { topic, partition, offset: Number(message.offset), timestamp: acceptedAt }, ttlSeconds);
+    if (item.expires_at * 1000 > nowMs) items.push(item);
+  }
+  return items;
 }

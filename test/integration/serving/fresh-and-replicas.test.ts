@@ -44,10 +44,11 @@ async function within(ms: number, what: string, probe: () => Promise<boolean>): 
 
 /**
  * The online side on the real stack: three API processes and the consumer process in their own topic,
- * bucket and tables; ratings posted to one replica reach every replica's answers through Kafka, the
- * consumer and DynamoDB; a deployment reaches every replica, and the reload stage waits for them.
+ * bucket and tables; ratings posted to one replica reach every replica's answers through Kafka: two
+ * replicas read them from their own index of the topic, the third (without one) through the consumer
+ * and DynamoDB; a deployment reaches every replica, and the reload stage waits for them.
  */
-describe('serving: fresh ratings through DynamoDB, on three replicas that follow the registry', function () {
+describe('serving: fresh ratings through each replica’s index of the topic or DynamoDB, on three replicas that follow the registry', function () {
   this.timeout(300_000);
   const id = uniqueName('replicas');
   let env: BatchEnvironment;
@@ -120,7 +121,9 @@ describe('serving: fresh ratings through DynamoDB, on three replicas that follow
     processes.push(startPlatformProcess({ ...common, name: 'consumer', entry: 'consumer/main.ts', env: { ...process.env, ...overrides } }));
     for (const name of ['a', 'b', 'c']) {
       const port = await freePort();
-      const api = startPlatformProcess({ ...common, name: `api-${name}`, entry: 'api/main.ts', env: { ...process.env, ...overrides, API_PORT: String(port), API_REPLICA_ID: `${id}-${name}` } });
+      // Replica c keeps no index of the topic: its requests read the fresh ratings from DynamoDB.
+      const own = { API_PORT: String(port), API_REPLICA_ID: `${id}-${name}`, ...(name === 'c' ? { API_FRESH_INDEX: 'false' } : {}) };
+      const api = startPlatformProcess({ ...common, name: `api-${name}`, entry: 'api/main.ts', env: { ...process.env, ...overrides, ...own } });
       processes.push(api);
       replicas.push(`http://127.0.0.1:${port}`);
       await waitForHttp(`http://127.0.0.1:${port}/healthz`, api);
@@ -167,22 +170,25 @@ describe('serving: fresh ratings through DynamoDB, on three replicas that follow
     });
   });
 
-  it('answers 200 from the model alone, saying so, while DynamoDB does not answer', async () => {
+  it('answers 200 while DynamoDB does not answer: with the fresh ratings from a replica’s own index, or from the model alone, saying so', async () => {
     const userId = first.matrix.userIds[10]!;
     const record = readPidRecord(servicesLayout(env.config).runDir, 'dynamodb');
     assert.ok(record, 'DynamoDB Local runs under the stack’s pid file');
     process.kill(record.pid, 'SIGSTOP');
     try {
-      for (const url of replicas) {
+      for (const url of replicas.slice(0, 2)) {
         const answer = await recommend(url, userId, 'hybrid');
-        assert.equal(answer.fresh.status, 'unavailable');
-        assert.equal(answer.model_version, 'v1-replicas');
+        assert.deepEqual(answer.fresh, { status: 'ok', ratings: 1, folded: true }, 'the index holds the rating posted above');
         assert.equal(answer.items.length, 20);
       }
+      const fromStore = await recommend(replicas[2]!, userId, 'hybrid');
+      assert.equal(fromStore.fresh.status, 'unavailable');
+      assert.equal(fromStore.model_version, 'v1-replicas');
+      assert.equal(fromStore.items.length, 20);
     } finally {
       process.kill(record.pid, 'SIGCONT');
     }
-    await within(10_000, 'the fresh store answers again', async () => (await recommend(replicas[0]!, userId, 'hybrid')).fresh.status === 'ok');
+    await within(10_000, 'the fresh store answers again', async () => (await recommend(replicas[2]!, userId, 'hybrid')).fresh.status === 'ok');
   });
 
   it('brings all three replicas to a newly deployed version within 10 s, and the reload stage waits for every one', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { OutgoingMessage } from '../../../adapters/kafka/batch-sender';
-import { sinkBatch, type BronzeSinkDeps, type ConsumedMessage } from '../../../consumer/bronze-sink';
+import { sinkBatch, type BronzeSinkDeps } from '../../../consumer/bronze-sink';
+import type { ConsumedMessage } from '../../../domain/event-message';
 import type { DeadLetter } from '../../../consumer/dead-letters';
 
 const event = (n: number) => JSON.stringify({ event_id: `e${n}`, user_id: 1, movie_id: n, rating: 4, timestamp: '2024-01-01T00:00:00.000Z' });

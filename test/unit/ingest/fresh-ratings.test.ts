@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { FreshRatingsReader } from '../../../api/fresh-ratings';
-import type { ConsumedMessage } from '../../../consumer/bronze-sink';
-import { freshRatingsOf } from '../../../consumer/fresh-writer';
+import type { ConsumedMessage } from '../../../domain/event-message';
 import { bronzeObjectKey, extendWatermark, isCovered, parseBronzeObjectKey, type BronzeWatermark } from '../../../domain/bronze';
 import { MAX_FUTURE_SKEW_MS, orderingTime } from '../../../domain/event-time';
-import { ratingsNewerThanModel, type StoredFreshRating } from '../../../domain/fresh-ratings';
+import { freshRatingsOf, ratingsNewerThanModel, type StoredFreshRating } from '../../../domain/fresh-ratings';
 import type { FreshRatingStore } from '../../../domain/ports';
 
 const DAY = 86_400;
@@ -103,18 +102,22 @@ describe('fresh ratings: reading them for a request', () => {
     return s;
   };
 
-  it('skips the store when the fresh-user index knows the user has nothing new', async () => {
+  it('takes the ratings from the replica’s index when it can tell, without reading the store', async () => {
     const s = store(() => Promise.resolve([stored(1)]));
-    const reader = new FreshRatingsReader(s, { hasFresh: () => false }, { maxPerUser: 10, timeoutMs: 50 });
-    assert.deepEqual(await reader.read(7, undefined), { status: 'ok', ratings: [], source: 'index' });
+    const reader = new FreshRatingsReader(s, { ratingsOf: (user) => (user === 7 ? [stored(3), stored(4)] : []) }, { maxPerUser: 10, timeoutMs: 50 });
+    const read = await reader.read(7, { 'user-events': { '1': 3 } });
+    assert.equal(read.status, 'ok');
+    assert.deepEqual(read.ratings.map((r) => r.kafka_offset), [4], 'what the model contains is left out, as for the store');
+    assert.deepEqual(await reader.read(8, undefined), { status: 'ok', ratings: [], source: 'index' });
     assert.equal(s.reads, 0);
   });
 
-  it('reads the store when the index says so or cannot tell', async () => {
-    for (const hint of [true, undefined]) {
+  it('reads the store when the index cannot tell, or there is none', async () => {
+    for (const index of [{ ratingsOf: () => undefined }, undefined]) {
       const s = store(() => Promise.resolve([stored(1)]));
-      const read = await new FreshRatingsReader(s, { hasFresh: () => hint }, { maxPerUser: 10, timeoutMs: 50 }).read(7, undefined);
+      const read = await new FreshRatingsReader(s, index, { maxPerUser: 10, timeoutMs: 50 }).read(7, undefined);
       assert.equal(read.status, 'ok');
+      assert.equal(read.status === 'ok' && read.source, 'store');
       assert.equal(read.ratings.length, 1);
       assert.equal(s.reads, 1);
     }
