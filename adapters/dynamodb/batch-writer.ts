@@ -1,4 +1,5 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 
 /** DynamoDB accepts at most 25 puts in one BatchWriteItem. */
 const BATCH_SIZE = 25;
@@ -19,20 +20,20 @@ export async function putItems(doc: DynamoDBDocumentClient, table: string, items
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += BATCH_SIZE) batches.push(items.slice(i, i + BATCH_SIZE));
   const done = new Uint8Array(batches.length);
-  let next = 0;
   let prefixBatches = 0;
   let prefixItems = 0;
-  const lane = async () => {
-    while (next < batches.length) {
-      const index = next++;
-      await writeBatch(doc, table, batches[index]!, options.maxUnprocessedRetries);
-      done[index] = 1;
-      const before = prefixBatches;
-      while (prefixBatches < batches.length && done[prefixBatches] === 1) prefixItems += batches[prefixBatches++]!.length;
-      if (prefixBatches > before) options.onBatch?.(prefixItems);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, batches.length) }, lane));
+  const limit = pLimit(options.concurrency);
+  await Promise.all(
+    batches.map((batch, index) =>
+      limit(async () => {
+        await writeBatch(doc, table, batch, options.maxUnprocessedRetries);
+        done[index] = 1;
+        const before = prefixBatches;
+        while (prefixBatches < batches.length && done[prefixBatches] === 1) prefixItems += batches[prefixBatches++]!.length;
+        if (prefixBatches > before) options.onBatch?.(prefixItems);
+      }),
+    ),
+  );
   return prefixItems;
 }
 

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { RatingColumns } from '../../recommender/types';
 
 /**
@@ -13,7 +14,6 @@ export async function replayRatings(
   const total = ratings.userIds.length;
   const batchSize = options.batchSize ?? 1000;
   const batches = Math.ceil(total / batchSize);
-  let next = 0;
   let sent = 0;
   const post = async (batch: number) => {
     const start = batch * batchSize;
@@ -32,9 +32,7 @@ export async function replayRatings(
     sent += end - start;
     options.onProgress?.(sent, total);
   };
-  const lane = async () => {
-    while (next < batches) await post(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, batches) }, lane));
+  const limit = pLimit(options.concurrency ?? 4);
+  await Promise.all(Array.from({ length: batches }, (_, batch) => limit(post, batch)));
   return sent;
 }
