@@ -26,6 +26,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import DAG, chain
+
 from temporal_bridge import STAGES, TemporalWorkflowOperator, WorkflowStageSensor, workflow_id
 
 # Temporal retries the activities; Airflow's retries cover losing the Temporal server for a while.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.exceptions import AirflowException, AirflowSkipException
 from airflow.sdk import BaseOperator
@@ -31,7 +31,7 @@ class TemporalWorkflowOperator(BaseOperator):
     """
 
     template_fields: Sequence[str] = ("workflow_id", "workflow_input", "task_queue")
-    template_fields_renderers = {"workflow_input": "json"}
+    template_fields_renderers: ClassVar[dict[str, str]] = {"workflow_input": "json"}
     ui_color = "#d7e8fc"
 
     def __init__(

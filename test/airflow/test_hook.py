@@ -6,8 +6,9 @@ import json
 
 import pytest
 from airflow.models.connection import Connection
-from temporal_bridge.hook import TemporalHook, settings_from_connection
 from temporalio.service import TLSConfig
+
+from temporal_bridge.hook import TemporalHook, settings_from_connection
 
 CA = "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n"
 CERT = "-----BEGIN CERTIFICATE-----\nclient\n-----END CERTIFICATE-----\n"

@@ -8,11 +8,16 @@ task was marked failed, and a stage's verdict from the `progress` query.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
 import temporal_bridge.operators as operators_module
 import temporal_bridge.result_trigger as result_module
 import temporal_bridge.stage_trigger as stage_module
@@ -20,10 +25,6 @@ from temporal_bridge.hook import TemporalHook, TemporalSettings
 from temporal_bridge.operators import TemporalWorkflowOperator
 from temporal_bridge.result_trigger import WorkflowResultTrigger
 from temporal_bridge.stage_trigger import WorkflowStageTrigger
-from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
 WORKFLOW_ID = "movie-rec-batch-2025-03-04"
 
@@ -103,8 +104,11 @@ def finished(run_id: str, status: WorkflowExecutionStatus, **fields: Any) -> Run
     return run
 
 
+InstallClient = Callable[[FakeClient], FakeClient]
+
+
 @pytest.fixture
-def use_client(monkeypatch: pytest.MonkeyPatch) -> Any:
+def use_client(monkeypatch: pytest.MonkeyPatch) -> InstallClient:
     """Routes the triggers' `connect()` to the given stand-in; the connection itself is never read."""
 
     def install(client: FakeClient) -> FakeClient:
@@ -126,7 +130,7 @@ async def first_event(events: AsyncIterator[Any]) -> dict[str, Any]:
     raise AssertionError("the trigger ended without an event")
 
 
-def test_result_trigger_reports_the_summary(use_client: Any) -> None:
+def test_result_trigger_reports_the_summary(use_client: InstallClient) -> None:
     result = {
         "model_version": "v7",
         "deployed": True,
@@ -142,7 +146,7 @@ def test_result_trigger_reports_the_summary(use_client: Any) -> None:
     assert event["run_id"] == "r-1"
 
 
-def test_result_trigger_reports_the_failure_message(use_client: Any) -> None:
+def test_result_trigger_reports_the_failure_message(use_client: InstallClient) -> None:
     failure = ApplicationError("ratings for 2025-03-04 are missing")
     use_client(FakeClient(finished("r-1", WorkflowExecutionStatus.FAILED, failure=failure)))
     trigger = WorkflowResultTrigger(conn_id="temporal_default", workflow_id=WORKFLOW_ID, run_id="r-1")
@@ -150,7 +154,7 @@ def test_result_trigger_reports_the_failure_message(use_client: Any) -> None:
     assert event == {"status": "failed", "workflow_id": WORKFLOW_ID, "message": "ratings for 2025-03-04 are missing"}
 
 
-def test_result_trigger_follows_a_reset_to_the_new_run(use_client: Any) -> None:
+def test_result_trigger_follows_a_reset_to_the_new_run(use_client: InstallClient) -> None:
     reset = finished("r-1", WorkflowExecutionStatus.TERMINATED, failure=ApplicationError("reset"))
     rerun = finished("r-2", WorkflowExecutionStatus.RUNNING, result={"model_version": "v8", "deployed": False})
     use_client(FakeClient(reset, rerun))
@@ -161,7 +165,7 @@ def test_result_trigger_follows_a_reset_to_the_new_run(use_client: Any) -> None:
 
 @pytest.mark.parametrize(("task_state", "cancels"), [("failed", True), ("deferred", False), (None, False)])
 def test_result_trigger_cancels_the_workflow_only_when_the_task_was_marked_failed(
-    use_client: Any, monkeypatch: pytest.MonkeyPatch, task_state: str | None, cancels: bool
+    use_client: InstallClient, monkeypatch: pytest.MonkeyPatch, task_state: str | None, cancels: bool
 ) -> None:
     async def state_now(_ti: Any) -> str | None:
         return task_state
@@ -225,7 +229,7 @@ def batch_operator() -> TemporalWorkflowOperator:
     return TemporalWorkflowOperator(task_id="t", workflow_id=WORKFLOW_ID, workflow_input={"run_date": "2025-03-04"})
 
 
-def test_operator_starts_once_per_date_with_the_contract_policies(use_client: Any) -> None:
+def test_operator_starts_once_per_date_with_the_contract_policies(use_client: InstallClient) -> None:
     client = use_client(FakeClient())
     settings = TemporalSettings(target_host="t:7233", task_queue="movie-rec-batch")
     assert asyncio.run(batch_operator()._start(settings)) == "r-1"
@@ -240,12 +244,12 @@ def test_operator_starts_once_per_date_with_the_contract_policies(use_client: An
     assert start["id_reuse_policy"] == WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY
 
 
-def test_operator_awaits_the_completed_run_instead_of_starting_again(use_client: Any) -> None:
+def test_operator_awaits_the_completed_run_instead_of_starting_again(use_client: InstallClient) -> None:
     use_client(FakeClient(finished("r-9", WorkflowExecutionStatus.COMPLETED, result={})))
     assert asyncio.run(batch_operator()._start(TemporalSettings(target_host="t:7233"))) == "r-9"
 
 
-def test_operator_on_kill_cancels_the_workflow_it_started(use_client: Any) -> None:
+def test_operator_on_kill_cancels_the_workflow_it_started(use_client: InstallClient) -> None:
     client = use_client(FakeClient(Run("r-1", WorkflowExecutionStatus.RUNNING)))
     idle = batch_operator()
     idle.on_kill()
@@ -256,7 +260,7 @@ def test_operator_on_kill_cancels_the_workflow_it_started(use_client: Any) -> No
     assert client.cancelled == [("r-1", "Airflow task killed")]
 
 
-def test_start_only_operator_returns_the_run_without_deferring(use_client: Any) -> None:
+def test_start_only_operator_returns_the_run_without_deferring(use_client: InstallClient) -> None:
     use_client(FakeClient())
     pushed: dict[str, Any] = {}
 
@@ -267,5 +271,5 @@ def test_start_only_operator_returns_the_run_without_deferring(use_client: Any) 
     start = TemporalWorkflowOperator(
         task_id="start_workflow", workflow_id=WORKFLOW_ID, workflow_input={"run_date": "2025-03-04"}, wait_for_completion=False
     )
-    assert start.execute({"ti": TaskInstance()}) == {"workflow_id": WORKFLOW_ID, "run_id": "r-1"}  # type: ignore[arg-type]
+    assert start.execute({"ti": TaskInstance()}) == {"workflow_id": WORKFLOW_ID, "run_id": "r-1"}  # type: ignore[typeddict-item]
     assert pushed == {"workflow_id": WORKFLOW_ID, "run_id": "r-1"}

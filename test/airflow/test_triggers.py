@@ -10,19 +10,22 @@ from airflow.models.trigger import Trigger
 from airflow.serialization.serialized_objects import smart_decode_trigger_kwargs
 from airflow.triggers.base import BaseTrigger
 from airflow.utils.module_loading import import_string
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ActivityError, ApplicationError, RetryState
+
 from temporal_bridge import TemporalWorkflowOperator, WorkflowStageSensor
 from temporal_bridge.outcome import failure_message, summarize_result
 from temporal_bridge.result_trigger import WorkflowResultTrigger
 from temporal_bridge.stage_trigger import WorkflowStageTrigger, completed_stage_names, stage_verdict
-from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
 
 def restore_like_the_triggerer(trigger: BaseTrigger) -> BaseTrigger:
     """What Airflow does between `defer()` and the triggerer: encrypt, store, decrypt, re-create."""
     stored = Trigger.from_object(trigger)
     kwargs = {k: smart_decode_trigger_kwargs(v) for k, v in Trigger._decrypt_kwargs(stored.encrypted_kwargs).items()}
-    return import_string(stored.classpath)(**kwargs)
+    restored = import_string(stored.classpath)(**kwargs)
+    assert isinstance(restored, BaseTrigger)
+    return restored
 
 
 @pytest.mark.parametrize(
@@ -127,7 +130,7 @@ def test_operator_fails_with_the_workflow_message() -> None:
         "message": "activity trainModel failed: oom",
     }
     with pytest.raises(AirflowException, match="activity trainModel failed: oom"):
-        operator().execute_complete({"ti": RecordingTaskInstance()}, event)  # type: ignore[arg-type]
+        operator().execute_complete({"ti": RecordingTaskInstance()}, event)  # type: ignore[typeddict-item]
 
 
 def test_operator_returns_the_result_and_pushes_version_and_deployed() -> None:
@@ -138,7 +141,7 @@ def test_operator_returns_the_result_and_pushes_version_and_deployed() -> None:
         "run_id": "r-1",
         "result": {"model_version": "v7", "deployed": False, "metrics": {}, "gate": {"passed": False}},
     }
-    returned = operator().execute_complete({"ti": ti}, event)  # type: ignore[arg-type]
+    returned = operator().execute_complete({"ti": ti}, event)  # type: ignore[typeddict-item]
     assert returned["model_version"] == "v7" and returned["run_id"] == "r-1"
     assert ti.pushed == {"model_version": "v7", "deployed": False}
 
@@ -146,10 +149,10 @@ def test_operator_returns_the_result_and_pushes_version_and_deployed() -> None:
 def test_stage_sensor_maps_events_to_task_states() -> None:
     sensor = WorkflowStageSensor(task_id="deploy_model", workflow_id="w", stage="deployModel")
     with pytest.raises(AirflowSkipException):
-        sensor.execute_complete({}, {"status": "skipped"})  # type: ignore[arg-type]
+        sensor.execute_complete({}, {"status": "skipped"})
     with pytest.raises(AirflowException, match="deployModel: gate store unreachable"):
-        sensor.execute_complete({}, {"status": "failed", "message": "gate store unreachable"})  # type: ignore[arg-type]
-    assert sensor.execute_complete({}, {"status": "success", "counts": {"users": 3}}) == {  # type: ignore[arg-type]
+        sensor.execute_complete({}, {"status": "failed", "message": "gate store unreachable"})
+    assert sensor.execute_complete({}, {"status": "success", "counts": {"users": 3}}) == {
         "stage": "deployModel",
         "counts": {"users": 3},
     }
