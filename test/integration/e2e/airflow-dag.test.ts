@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -11,6 +11,7 @@ import { loadMovieLens100k } from '../../../recommender/data/movielens';
 import { selectRows } from '../../../recommender/types';
 import { runAirflow } from '../../../scripts/airflow/run';
 import { setupAirflow } from '../../../scripts/airflow/setup';
+import { build } from '../../../scripts/build/compile';
 import { waitForConsumerCaughtUp } from '../../../scripts/platform/consumer-lag';
 import { startPlatformProcess, waitForHttp, type PlatformProcess } from '../../../scripts/platform/processes';
 import { replayRatings } from '../../../scripts/platform/replay';
@@ -22,8 +23,11 @@ import { freePort } from '../../support/ports';
 /**
  * The whole platform, as operated: a third of ml-100k is ingested through the API and the consumer, then
  * `airflow dags test` runs the real DAG, which starts the workflow on the real worker and waits for
- * it; the deployed model must be the one the API serves afterwards. Everything runs in its own
- * Temporal namespace, topic, bucket and tables, so the contract's workflow id for today cannot clash.
+ * it; the deployed model must be the one the API serves afterwards. The api, the consumer and the
+ * worker run as in production: compiled by the build and started with plain `node`, their threads and
+ * the workflow bundle included, so a broken build or a module path only tsx resolves fails here.
+ * Everything runs in its own Temporal namespace, topic, bucket and tables, so the contract's workflow
+ * id for today cannot clash.
  */
 describe('end to end: the Airflow DAG runs the batch on ingested ratings and the API serves the model', function () {
   this.timeout(900_000);
@@ -35,9 +39,13 @@ describe('end to end: the Airflow DAG runs the batch on ingested ratings and the
   let temporal: Client;
   let overrides: Record<string, string>;
   const logDir = path.join(base.localDir, 'logs', id);
+  // A build directory of its own, so a dist/ that other processes run from is not replaced under them;
+  // inside the project, where the compiled modules find node_modules.
+  const buildDir = path.join(base.projectRoot, '.local', 'builds', id);
 
   before(async () => {
     mkdirSync(logDir, { recursive: true });
+    await build(base.projectRoot, buildDir);
     await setupAirflow(base);
     env = await createBatchEnvironment();
     const namespace = id;
@@ -71,8 +79,8 @@ describe('end to end: the Airflow DAG runs the batch on ingested ratings and the
     ]);
     apiUrl = config.api.url;
     const processEnv = { ...process.env, ...overrides };
-    for (const [name, entry] of [['api', 'api/main.ts'], ['consumer', 'consumer/main.ts'], ['worker', 'worker/main.ts']] as const) {
-      processes.push(startPlatformProcess({ name, entry, cwd: base.projectRoot, env: processEnv, logDir }));
+    for (const [name, entry] of [['api', 'api/main.js'], ['consumer', 'consumer/main.js'], ['worker', 'worker/main.js']] as const) {
+      processes.push(startPlatformProcess({ name, entry: path.join(buildDir, entry), cwd: base.projectRoot, env: processEnv, logDir }));
     }
     await waitForHttp(`${apiUrl}/healthz`, processes[0]!);
 
@@ -87,6 +95,7 @@ describe('end to end: the Airflow DAG runs the batch on ingested ratings and the
     await Promise.all(processes.map((p) => p.stop()));
     await temporal?.connection.close();
     env?.close();
+    rmSync(buildDir, { recursive: true, force: true });
   });
 
   it('completes the workflow, deploys the model and the API serves the new version', async () => {
