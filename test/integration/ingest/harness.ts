@@ -151,10 +151,11 @@ export async function topicEventIds(config: Config, topic: string, timeoutMs = 3
     await consumer.subscribe({ topic, fromBeginning: true });
     const done = () => [...ends].every(([partition, high]) => high === 0n || (reached.get(partition) ?? -1n) + 1n >= high);
     await consumer.run({
-      eachMessage: async ({ partition, message }) => {
+      eachMessage: ({ partition, message }) => {
         const id = (JSON.parse(message.value?.toString() ?? '{}') as { event_id?: string }).event_id;
         if (id !== undefined) found.set(id, { partition, offset: message.offset });
         reached.set(partition, BigInt(message.offset));
+        return Promise.resolve();
       },
     });
     await waitFor(`reading ${topic} to its end`, timeoutMs, () => Promise.resolve(done() ? true : undefined));
