@@ -152,12 +152,14 @@ const envSchema = z.object({
   CONSOLE_HOST: text.default('127.0.0.1'),
   CONSOLE_PORT: port.default(3001),
   CONSOLE_API_KEY: text.optional(),
-  AIRFLOW_UI_URL: url.default('http://127.0.0.1:8080'),
+  AIRFLOW_UI_URL: url.optional(),
   CHROMIUM_PATH: text.optional(),
 
   AIRFLOW_PYTHON: text.default('python3'),
   AIRFLOW_VENV: text.optional(),
   AIRFLOW_HOME: text.optional(),
+  // Clear of Airflow's own 8080 and the 8xxx ports of the services above.
+  AIRFLOW_API_PORT: port.default(8280),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -389,7 +391,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       /** A client API key the console's "try it" panel sends to the API, when the API requires keys. */
       apiKey: e.CONSOLE_API_KEY,
       /** Where the console links a version's Airflow DAG runs. */
-      airflowUiUrl: e.AIRFLOW_UI_URL.replace(/\/+$/, ''),
+      airflowUiUrl: (e.AIRFLOW_UI_URL ?? `http://127.0.0.1:${e.AIRFLOW_API_PORT}`).replace(/\/+$/, ''),
     },
     /** The browser the page tests drive: unset, Debian's chromium (installed when missing). */
     browser: { chromiumPath: e.CHROMIUM_PATH },
@@ -399,6 +401,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       home: e.AIRFLOW_HOME ? resolveFromRoot(e.AIRFLOW_HOME) : path.join(localDir, 'airflow'),
       dagsFolder: path.join(projectRoot, 'dags'),
       lockFile: path.join(projectRoot, 'dags', 'requirements-lock.txt'),
+      /** Where `npm start` runs Airflow's API server, which also serves the UI (always on loopback). */
+      apiPort: e.AIRFLOW_API_PORT,
+      url: `http://127.0.0.1:${e.AIRFLOW_API_PORT}`,
     },
   };
 }

@@ -57,6 +57,11 @@ export function airflowEnv(config: Config, base: NodeJS.ProcessEnv = process.env
     AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${path.join(config.airflow.home, 'airflow.db')}`,
     // Like the rest of the local stack, `airflow standalone` / `api-server` listen on loopback only.
     AIRFLOW__API__HOST: base.AIRFLOW__API__HOST ?? '127.0.0.1',
+    AIRFLOW__API__PORT: String(config.airflow.apiPort),
+    // The task processes reach the execution API under this URL (Airflow's default assumes :8080).
+    AIRFLOW__API__BASE_URL: `${config.airflow.url}/`,
+    // Airflow's simple auth manager generates each listed user's password into its passwords file.
+    AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS: base.AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS ?? 'admin:admin',
     AIRFLOW_CONN_TEMPORAL_DEFAULT: base.AIRFLOW_CONN_TEMPORAL_DEFAULT ?? temporalConnection(config),
   };
 }
