@@ -1,18 +1,21 @@
 /**
  * `npm start`: the whole platform on the local stack, end to end.
- *  1. installs what is missing and brings the services up;
- *  2. starts the api, the consumer, the worker and the operator console (logs in .local/logs/);
+ *  1. installs what is missing and brings the services up, and builds the Airflow virtualenv from its
+ *     lock when it is missing;
+ *  2. starts the api, the consumer, the worker and the operator console (logs in .local/logs/), and
+ *     Airflow's scheduler, DAG processor, triggerer and API server (scripts/airflow/servers.ts);
  *  3. loads the movie catalog and replays a dataset's ratings through POST /events/batch
  *     (ml-latest-small when MOVIELENS_DIR has it, synthetic data otherwise), unless today's run
  *     already completed on them;
  *  4. waits until the consumer has landed them in bronze;
- *  5. runs today's batch — through Airflow when its environment is set up, otherwise through the
- *     Temporal client — and waits for it; when today's run already completed (an earlier npm start),
- *     it says which run and model it reuses, and `npm start -- --new-run` trains anew in a run of its
- *     own (`movie-rec-batch-<date>-<time>`, through the Temporal client); `--no-airflow` runs it
- *     through the Temporal client even when the Airflow environment exists;
- *  6. prints the URLs and sample recommendations of each method, then keeps serving until Ctrl-C,
- *     which stops everything it started.
+ *  5. runs today's batch: triggers the DAG's run for today through Airflow's REST API, which starts and
+ *     awaits the Temporal workflow as MWAA would, and follows its tasks; when today's run already
+ *     completed (an earlier npm start), it says which run and model it reuses, and
+ *     `npm start -- --new-run` trains anew in a run of its own (`movie-rec-batch-<date>-<time>`,
+ *     through the Temporal client); `--no-airflow` starts no Airflow and runs the batch through the
+ *     Temporal client;
+ *  6. prints the URLs (the Airflow UI with its login) and sample recommendations of each method, then
+ *     keeps serving until Ctrl-C, which stops everything it started.
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -30,11 +33,13 @@ import { publishCatalog } from '../domain/catalog';
 import { readCurrentPointer } from '../domain/model-registry';
 import { loadDataset } from '../recommender/data/load';
 import { methods } from '../recommender/hybrid';
-import { venvIsCurrent } from './airflow/environment';
-import { runAirflow } from './airflow/run';
+import { AirflowApi, awaitDagRun, dagRunUrl, triggerDagRun, type TaskInstance } from './airflow/dag-runs';
+import { DAG_ID, startAirflowServers, type AirflowLogin, type AirflowServers } from './airflow/servers';
+import { setupAirflow } from './airflow/setup';
 import { waitForConsumerCaughtUp } from './platform/consumer-lag';
 import { startPlatformProcess, waitForHttp, type PlatformProcess } from './platform/processes';
 import { replayRatings } from './platform/replay';
+import { VenvSetupError } from './python-venv';
 import { servicesUp, stopServices } from './services/manager';
 import { localS3Env } from './services/s3-identities';
 
@@ -72,6 +77,52 @@ async function runBatchThroughTemporal(config: Config, runDate: string, workflow
   } finally {
     await client.connection.close();
   }
+}
+
+/** Why today's workflow failed, once it has closed without completing; undefined while it runs or after it completed. */
+async function workflowFailure(config: Config, runDate: string): Promise<string | undefined> {
+  const client = await connectTemporalClient(config.temporal);
+  try {
+    const handle = client.workflow.getHandle<() => Promise<BatchResult>>(batchWorkflowId(runDate));
+    const status = (await handle.describe().catch(() => undefined))?.status.name;
+    if (status === undefined || status === 'RUNNING' || status === 'COMPLETED' || status === 'CONTINUED_AS_NEW') return undefined;
+    return await handle.result().then(
+      () => undefined,
+      (err: unknown) => failureReason(err),
+    );
+  } finally {
+    await client.connection.close();
+  }
+}
+
+const TASK_MARKS: Record<string, string> = { success: '✔', failed: '✘', skipped: '–', upstream_failed: '✘' };
+
+function printTask(config: Config, runDate: string, task: TaskInstance): void {
+  const tries = task.try_number > 1 ? ` (try ${task.try_number} of ${task.max_tries + 1})` : '';
+  console.log(`  ${TASK_MARKS[task.state ?? ''] ?? '…'} ${task.task_id}: ${task.state}${tries}`);
+  // The task that awaits the workflow says why it failed; the stage tasks fail with the same workflow.
+  if (task.state === 'up_for_retry' && task.task_id === 'batch_training_workflow') {
+    void workflowFailure(config, runDate).then(
+      (reason) => console.log(`    ${reason ? `the workflow failed: ${reason}; ` : ''}Airflow tries the task again after the DAG's retry delay (Ctrl-C stops; --no-airflow reports a failure at once)`),
+      () => undefined,
+    );
+  }
+}
+
+/** Today's batch as MWAA runs it: the DAG's run for the date, triggered through Airflow's REST API and followed task by task. */
+async function runBatchThroughAirflow(config: Config, airflow: AirflowServers, login: AirflowLogin, runDate: string): Promise<{ result: BatchResult; runUrl: string }> {
+  const api = await AirflowApi.login(airflow.url, login);
+  const { run, outcome } = await triggerDagRun(api, DAG_ID, runDate, { note: 'triggered by npm start' });
+  const runUrl = dagRunUrl(airflow.url, DAG_ID, run.dag_run_id);
+  const how = { triggered: 'Triggered', attached: 'Following the existing', cleared: 'Cleared the failed' }[outcome];
+  console.log(`  ${how} DAG run ${run.dag_run_id}: ${runUrl}`);
+  const { state, tasks } = await awaitDagRun(api, DAG_ID, run.dag_run_id, { check: () => airflow.assertRunning(), onTaskState: (task) => printTask(config, runDate, task) });
+  if (state === 'failed') {
+    const failed = tasks.filter((t) => t.state === 'failed').map((t) => t.task_id);
+    const reason = await workflowFailure(config, runDate).catch(() => undefined);
+    throw new Error(`the DAG run ${run.dag_run_id} failed (${failed.join(', ') || 'no task failed'})${reason ? `: ${reason}` : ''}; its task logs are in the Airflow UI, ${runUrl}`);
+  }
+  return { result: await resultOfRun(config, runDate), runUrl };
 }
 
 async function resultOfRun(config: Config, runDate: string): Promise<BatchResult> {
@@ -128,21 +179,28 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'new-run': { type: 'boolean', default: false }, 'no-airflow': { type: 'boolean', default: false } } });
   const newRun = values['new-run'];
   const config = loadConfigOrExit();
-  const throughAirflow = !values['no-airflow'] && venvIsCurrent(config);
+  const withAirflow = !values['no-airflow'];
   const startedServices = await servicesUp(config);
   const processes: PlatformProcess[] = [];
+  let airflow: AirflowServers | undefined;
   let stopping = false;
   const stopAll = async () => {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping what npm start started…');
-    await Promise.all(processes.map((p) => p.stop()));
+    await Promise.all([...processes.map((p) => p.stop()), airflow?.stop()]);
     await stopServices(config, startedServices);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().then(() => process.exit(0)));
 
   try {
     const logDir = path.join(config.localDir, 'logs');
+    if (withAirflow) {
+      await setupAirflow(config).catch((err: unknown) => {
+        if (!(err instanceof VenvSetupError)) throw err;
+        throw new Error(`${err.message}\n\`npm start -- --no-airflow\` runs the batch through the Temporal client, without Airflow.`, { cause: err });
+      });
+    }
     // Least privilege: the API, the consumer and the console use MinIO users of their own; the worker runs the batch as root.
     const starts = [
       ['api', 'api/main.ts', localS3Env(config, 'api')],
@@ -155,6 +213,11 @@ async function main(): Promise<void> {
     }
     await waitForHttp(`${config.api.url}/healthz`, processes[0]!);
     console.log(`api, consumer, worker and console started (logs in ${path.relative(config.projectRoot, logDir)}/)`);
+    if (withAirflow) {
+      // Starts while the ratings load; its DAG stays paused until today's run is triggered on them.
+      airflow = startAirflowServers(config, { logDir });
+      console.log(`Airflow starting: scheduler, DAG processor, triggerer and API server on ${airflow.url} (logs: ${path.relative(config.projectRoot, logDir)}/airflow-*.log)`);
+    }
 
     const dataset = chooseDataset(config);
     const data = loadDataset(dataset, config.movielensDir);
@@ -186,7 +249,9 @@ async function main(): Promise<void> {
       process.stdout.write('\n  all ratings are in bronze\n');
     }
 
+    const login = await airflow?.ready;
     let result: BatchResult;
+    let airflowRunUrl: string | undefined;
     const earlier = newRun ? undefined : today;
     const workflowId = newRun ? `${batchWorkflowId(runDate)}-${new Date().toISOString().slice(11, 19).replaceAll(':', '')}` : batchWorkflowId(runDate);
     if (newRun) {
@@ -198,14 +263,11 @@ async function main(): Promise<void> {
           `\nReusing it: the model was trained on what bronze held then. \`npm start -- --new-run\` trains anew on what bronze holds now.`,
       );
       result = earlier.result;
-    } else if (throughAirflow) {
-      const airflowLog = path.join(logDir, 'airflow-dags-test.log');
-      console.log(`\nRunning the batch of ${runDate} through Airflow: airflow dags test movie_rec_batch ${runDate} (log: ${path.relative(config.projectRoot, airflowLog)})`);
-      const code = await runAirflow(config, ['dags', 'test', 'movie_rec_batch', runDate], { logFile: airflowLog });
-      if (code !== 0) throw new Error(`airflow dags test exited with ${code}; see ${airflowLog}`);
-      result = await resultOfRun(config, runDate);
+    } else if (airflow && login) {
+      console.log(`\nRunning the batch of ${runDate} through Airflow: DAG ${DAG_ID}'s run for ${runDate} starts workflow ${batchWorkflowId(runDate)} and awaits it:`);
+      ({ result, runUrl: airflowRunUrl } = await runBatchThroughAirflow(config, airflow, login, runDate));
     } else {
-      console.log(`\nRunning the batch of ${runDate} through the Temporal client (${values['no-airflow'] ? '--no-airflow' : 'no Airflow environment; `npm run airflow:setup` makes one'}):`);
+      console.log(`\nRunning the batch of ${runDate} through the Temporal client (--no-airflow):`);
       result = await runBatchThroughTemporal(config, runDate);
     }
     console.log(`Model ${result.model_version}: ${result.deployed ? 'deployed' : `not deployed (${result.gate.reasons.join('; ')})`}; NDCG@10 ${result.metrics['ndcg@10']?.toFixed(4)}`);
@@ -216,6 +278,7 @@ async function main(): Promise<void> {
     console.log(`  API                ${config.api.url}  (OpenAPI: ${config.api.url}/openapi.json)`);
     console.log(`  Operator console   ${config.console.url}/console  (operator token: RELOAD_TOKEN)`);
     console.log(`  Temporal UI        ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${workflowId}`);
+    if (airflow && login) console.log(`  Airflow UI         ${airflowRunUrl ?? `${airflow.url}/dags/${DAG_ID}`}  (user ${login.username}, password ${login.password})`);
     console.log(`  MinIO console      ${config.s3.consoleUrl}  (user ${config.s3.accessKeyId})`);
     if (pointer) console.log(`  evaluation report  ${config.console.url}/console/api/models/${encodeURIComponent(pointer.version)}/report`);
     await printRecommendations(config);

@@ -9,7 +9,8 @@ import { batchWorkflowId, type BatchResult } from '../../../domain/batch';
 import { readCurrentPointer } from '../../../domain/model-registry';
 import { loadMovieLens100k } from '../../../recommender/data/movielens';
 import { selectRows } from '../../../recommender/types';
-import { runAirflow } from '../../../scripts/airflow/run';
+import { AirflowApi, awaitDagRun, triggerDagRun } from '../../../scripts/airflow/dag-runs';
+import { DAG_ID, startAirflowServers, type AirflowLogin, type AirflowServers } from '../../../scripts/airflow/servers';
 import { setupAirflow } from '../../../scripts/airflow/setup';
 import { build } from '../../../scripts/build/compile';
 import { waitForConsumerCaughtUp } from '../../../scripts/platform/consumer-lag';
@@ -21,13 +22,15 @@ import { testConfig, uniqueName } from '../../support/config';
 import { freePort } from '../../support/ports';
 
 /**
- * The whole platform, as operated: a third of ml-100k is ingested through the API and the consumer, then
- * `airflow dags test` runs the real DAG, which starts the workflow on the real worker and waits for
- * it; the deployed model must be the one the API serves afterwards. The api, the consumer and the
+ * The whole platform, as operated: a third of ml-100k is ingested through the API and the consumer while
+ * Airflow's own scheduler, DAG processor, triggerer and API server start (as `npm start` runs them,
+ * scripts/airflow/servers.ts); the DAG's run for today is then triggered through Airflow's REST API, and
+ * its tasks start the workflow on the real worker and await it, deferred in the triggerer; the deployed
+ * model must be the one the API serves afterwards. The api, the consumer and the
  * worker run as in production: compiled by the build and started with plain `node`, their threads and
  * the workflow bundle included, so a broken build or a module path only tsx resolves fails here.
- * Everything runs in its own Temporal namespace, topic, bucket and tables, so the contract's workflow
- * id for today cannot clash.
+ * Everything runs in its own Temporal namespace, topic, bucket and tables, and Airflow in a home (SQLite
+ * database) and on a port of its own, so the contract's workflow id and DAG run for today cannot clash.
  */
 describe('end to end: the Airflow DAG runs the batch on ingested ratings and the API serves the model', function () {
   this.timeout(900_000);
@@ -38,10 +41,13 @@ describe('end to end: the Airflow DAG runs the batch on ingested ratings and the
   let apiUrl: string;
   let temporal: Client;
   let overrides: Record<string, string>;
+  let airflow: AirflowServers | undefined;
+  let login: AirflowLogin;
   const logDir = path.join(base.localDir, 'logs', id);
   // A build directory of its own, so a dist/ that other processes run from is not replaced under them;
   // inside the project, where the compiled modules find node_modules.
   const buildDir = path.join(base.projectRoot, '.local', 'builds', id);
+  const airflowHome = path.join(base.localDir, 'test-airflow', id);
 
   before(async () => {
     mkdirSync(logDir, { recursive: true });
@@ -53,6 +59,7 @@ describe('end to end: the Airflow DAG runs the batch on ingested ratings and the
     await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
     temporal = new Client({ connection, namespace });
     const apiPort = await freePort();
+    const airflowPort = await freePort();
     overrides = {
       ...env.env,
       TEMPORAL_NAMESPACE: namespace,
@@ -60,9 +67,13 @@ describe('end to end: the Airflow DAG runs the batch on ingested ratings and the
       KAFKA_DLQ_TOPIC: `${id}-dlq`,
       KAFKA_GROUP_ID: `${id}-consumer`,
       API_PORT: String(apiPort),
+      AIRFLOW_HOME: airflowHome,
+      AIRFLOW_API_PORT: String(airflowPort),
       LOG_LEVEL: 'warn',
     };
     const config = testConfig(overrides);
+    // Starts while the ratings are ingested, as in npm start; the DAG stays paused until it is triggered.
+    airflow = startAirflowServers(config, { logDir });
     // A new namespace needs a moment before it accepts calls; provisioning retries until it does.
     for (let attempt = 0; ; attempt++) {
       try {
@@ -89,29 +100,42 @@ describe('end to end: the Airflow DAG runs the batch on ingested ratings and the
     const ratings = selectRows(ml100k.ratings, Int32Array.from({ length: 30_000 }, (_, i) => i));
     assert.equal(await replayRatings(apiUrl, ratings, { idPrefix: id }), 30_000);
     await waitForConsumerCaughtUp(createKafka(config.kafka, 'e2e'), config.kafka.topic, config.kafka.groupId);
+    login = await airflow.ready;
   });
 
   after(async () => {
-    await Promise.all(processes.map((p) => p.stop()));
+    await Promise.all([...processes.map((p) => p.stop()), airflow?.stop()]);
     await temporal?.connection.close();
     env?.close();
     rmSync(buildDir, { recursive: true, force: true });
+    rmSync(airflowHome, { recursive: true, force: true });
   });
 
-  it('completes the workflow, deploys the model and the API serves the new version', async () => {
+  it('runs the DAG in Airflow: the workflow completes, the model is deployed and the API serves the new version', async () => {
+    const servers = airflow!;
+    // The login is the generated one, and the API wants it.
+    assert.equal(login.username, 'admin');
+    assert.match(login.password, /^[A-Za-z0-9]{16}$/);
+    assert.equal((await fetch(`${servers.url}/api/v2/dags/${DAG_ID}`)).status, 401);
+
     const runDate = new Date().toISOString().slice(0, 10);
-    const config = testConfig(overrides);
-    const connection = JSON.stringify({
-      conn_type: 'temporal',
-      host: '127.0.0.1',
-      port: config.temporal.port,
-      extra: { namespace: config.temporal.namespace, task_queue: config.temporal.taskQueue },
+    const api = await AirflowApi.login(servers.url, login);
+    const { run, outcome } = await triggerDagRun(api, DAG_ID, runDate);
+    assert.equal(outcome, 'triggered');
+    assert.equal(run.logical_date, `${runDate}T00:00:00Z`);
+    const states: string[] = [];
+    const { state, tasks } = await awaitDagRun(api, DAG_ID, run.dag_run_id, {
+      check: () => servers.assertRunning(),
+      onTaskState: (task) => states.push(`${task.task_id}:${task.state}`),
     });
-    const code = await runAirflow(base, ['dags', 'test', 'movie_rec_batch', runDate], {
-      env: { ...process.env, AIRFLOW_CONN_TEMPORAL_DEFAULT: connection },
-      logFile: path.join(logDir, 'airflow-dags-test.log'),
-    });
-    assert.equal(code, 0, `airflow dags test failed; see ${path.join(logDir, 'airflow-dags-test.log')}`);
+    assert.equal(state, 'success', `DAG run ${run.dag_run_id}: ${states.join(', ')}; logs in ${airflowHome}/logs`);
+    assert.deepEqual(
+      tasks.filter((t) => t.state !== 'success').map((t) => t.task_id),
+      [],
+    );
+    assert.equal(tasks.length, 8);
+    // It waited in the triggerer, holding no worker slot, as on MWAA.
+    assert.ok(states.includes('batch_training_workflow:deferred'), states.join(', '));
 
     const handle = temporal.workflow.getHandle<() => Promise<BatchResult>>(batchWorkflowId(runDate));
     assert.equal((await handle.describe()).status.name, 'COMPLETED');
