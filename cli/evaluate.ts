@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config';
-import { defaultItemCfParams, evaluate, loadDataset, protocols, ratingCount, SplitCsvError, summarise } from '../recommender';
+import { defaultItemCfParams, evaluate, usesEase, loadDataset, protocols, ratingCount, SplitCsvError, summarise } from '../recommender';
 import type { EvaluationSummary, HybridParams, Protocol, RatingSplit } from '../recommender';
 import { readSplitDir, writeEvaluationExport } from './evaluation-files';
 
@@ -123,7 +123,8 @@ function main(): void {
     `${ratings}, ${result.splits} split(s), ${result.testUsers} test users (summed over splits), seed ${result.seed}, ${seconds.toFixed(1)} s${values.params ? `, params ${values.params}` : ''}`,
   );
   for (const [s, tuning] of (result.tuning ?? []).entries()) {
-    const tried = tuning.trials.map((t) => `β ${t.beta}, weights ${t.weights.userCf}/${t.weights.itemCf}/${t.weights.content}: ${t.ndcg.toFixed(4)}`);
+    const table = (t: (typeof tuning.trials)[number]) => (usesEase(tuning.params.itemCf) ? `λ ${t.easeLambda}` : `β ${t.beta}`);
+    const tried = tuning.trials.map((t) => `${table(t)}, weights ${t.weights.userCf}/${t.weights.itemCf}/${t.weights.content}: ${t.ndcg.toFixed(4)}`);
     console.log(`split ${s + 1}: tuned on ${tuning.validationUsers} validation users (NDCG@10, user-based/item-cf/content): ${tried.join('; ')}`);
     console.log(`split ${s + 1}: chose ${JSON.stringify(tuning.params)}`);
   }

@@ -50,4 +50,4 @@ export type { ItemCfParams, ItemNeighbours } from './item-cf';
 export { concatItemNeighbours, defaultItemCfParams, fitItemCf, fitItemNeighbours, usesEase } from './item-cf';
 export { fitEaseNeighbours } from './ease';
 export type { TuningOptions, TuningResult, TuningTrial } from './tuning';
-export { tuneHybrid, tunedBetas, tunedWeights } from './tuning';
+export { tuneHybrid, tunedBetas, tunedEaseLambdas, tunedWeights } from './tuning';

@@ -16,15 +16,17 @@ import { topK } from './top-k';
  * the popular movies do not crowd every list. A user's recall
  * is Σ_{i rated} W(i, c) over the movies c linked to what they rated; ratings enter only as
  * "rated at all", which is what a top-K list predicts, and fresh ratings fold in by adding their rows.
- * A catalog small enough for a dense n × n solve (`easeMaxMovies`) gets EASE's weights in the same
- * table instead: they rank better, and recall and serving do not change.
+ * With `easeMaxMovies` > 0 the table holds EASE's weights instead, solved over at most that many of
+ * the most-rated movies (a dense solve, cubic in them): they rank better, on validation as on test,
+ * and recall and serving do not change.
  */
 export interface ItemCfParams {
   /** Neighbours kept per movie. */
   neighbours: number;
   /**
-   * Catalogs of at most this many movies get EASE's table instead (see ease.ts); 0, the library
-   * default, never does (the batch and `npm run evaluate` take ITEM_CF_EASE_MAX_MOVIES, 2500).
+   * Above 0, EASE's table instead of RP3β's, solved over at most this many of the most-rated movies
+   * (see ease.ts); 0, the library default, keeps RP3β (the batch and `npm run evaluate` take
+   * ITEM_CF_EASE_MAX_MOVIES, 2500).
    */
   easeMaxMovies: number;
   /** EASE's L2 regularisation λ, in ratings. */
@@ -57,14 +59,14 @@ export function itemCfScratch(numMovies: number): ItemCfScratch {
   return { mark: new Uint8Array(numMovies), score: new Float64Array(numMovies), best: new Float64Array(numMovies), source: new Int32Array(numMovies), touched: new Int32Array(numMovies) };
 }
 
-/** Whether a model of this many movies gets EASE's table rather than RP3β's. */
-export function usesEase(numMovies: number, params: ItemCfParams): boolean {
-  return numMovies <= params.easeMaxMovies;
+/** Whether the item-cf table is EASE's rather than RP3β's. */
+export function usesEase(params: ItemCfParams): boolean {
+  return params.easeMaxMovies > 0;
 }
 
-/** The item-cf table of a model: EASE's for a small catalog, RP3β's otherwise. */
+/** The item-cf table of a model: EASE's over at most `easeMaxMovies` movies, or RP3β's when that is 0. */
 export function fitItemCf(matrix: UserItemMatrix, params: ItemCfParams = defaultItemCfParams): ItemNeighbours {
-  return usesEase(matrix.numMovies, params) ? fitEaseNeighbours(matrix, params.easeLambda, params.neighbours) : fitItemNeighbours(matrix, params);
+  return usesEase(params) ? fitEaseNeighbours(matrix, params.easeLambda, params.neighbours, params.easeMaxMovies) : fitItemNeighbours(matrix, params);
 }
 
 /** RP3β neighbours of movies `from` .. `to` − 1 (all by default): the batch can split the movies over workers and join the parts. */

@@ -1,7 +1,7 @@
 import { ndcgAtK } from './evaluation/metrics';
 import { groupByUser, sampleUsers, stratifiedSplit } from './evaluation/split';
 import { HybridRecommender, mergeParams } from './hybrid';
-import { fitItemNeighbours, usesEase } from './item-cf';
+import { fitItemCf, usesEase } from './item-cf';
 import { buildUserItemMatrix } from './matrix';
 import type { HybridParams, HybridWeights } from './model-state';
 import type { Movie, RatingColumns } from './types';
@@ -10,6 +10,7 @@ import { selectRows } from './types';
 /** One setting the tuner tried, with its validation NDCG@10. */
 export interface TuningTrial {
   beta: number;
+  easeLambda: number;
   weights: HybridWeights;
   ndcg: number;
 }
@@ -31,11 +32,18 @@ export interface TuningOptions {
   /** Score at most this many users (a seeded sample): the fit still uses every training rating. */
   maxUsers?: number;
   betas?: readonly number[];
+  easeLambdas?: readonly number[];
   weights?: readonly HybridWeights[];
 }
 
 /** The item-cf popularity penalties tried: the one parameter whose best value differs most between datasets. */
 export const tunedBetas: readonly number[] = [0.5, 0.6, 0.7];
+/**
+ * EASE's regularisations tried (each one more dense solve; the validation fit has fewer ratings than
+ * the final one, and the best λ differed between datasets and seeds: 150–300 on ml-latest-small's
+ * 2,500 most-rated movies, 300–500 on ml-100k).
+ */
+export const tunedEaseLambdas: readonly number[] = [150, 300, 500];
 /** Hybrid blends tried: around the defaults, trading user-based against item-cf against content. */
 export const tunedWeights: readonly HybridWeights[] = [
   { userCf: 0.2, itemCf: 0.6, content: 0.2 },
@@ -46,8 +54,8 @@ export const tunedWeights: readonly HybridWeights[] = [
 ];
 
 /**
- * Chooses the hybrid's blend weights and (with RP3β's table) item-cf's popularity penalty on a
- * validation split carved
+ * Chooses the hybrid's blend weights and item-cf's one parameter that matters most (EASE's λ, or
+ * RP3β's popularity penalty β) on a validation split carved
  * from `ratings` (per user, `trainRatio` fits and the rest validates, MS Recommenders' stratified
  * rule), by hybrid NDCG@10 over the validation users; ties keep the earlier setting. The caller passes
  * training data only — never the ratings a later evaluation tests on — so the choice cannot see them.
@@ -62,11 +70,14 @@ export function tuneHybrid(ratings: RatingColumns, movies: Movie[], base: Partia
   const model = HybridRecommender.fit(buildUserItemMatrix(fitPart), movies, merged);
   const users = [...sampleUsers(groupByUser(validation), options.maxUsers, options.seed)];
   const trials: TuningTrial[] = [];
-  // β is RP3β's: with EASE's table there is one table to try.
-  const ease = usesEase(model.matrix.numMovies, merged.itemCf);
-  for (const beta of ease ? [merged.itemCf.beta] : (options.betas ?? tunedBetas)) {
-    const itemCf = { ...merged.itemCf, beta };
-    const itemNeighbours = ease ? model.state.itemNeighbours : fitItemNeighbours(model.matrix, itemCf);
+  // β is RP3β's, λ EASE's: each table tries its own parameter, the other stays as given.
+  const ease = usesEase(merged.itemCf);
+  const tables = ease
+    ? (options.easeLambdas ?? tunedEaseLambdas).map((easeLambda) => ({ ...merged.itemCf, easeLambda }))
+    : (options.betas ?? tunedBetas).map((beta) => ({ ...merged.itemCf, beta }));
+  for (const itemCf of tables) {
+    const same = itemCf.beta === merged.itemCf.beta && itemCf.easeLambda === merged.itemCf.easeLambda;
+    const itemNeighbours = same ? model.state.itemNeighbours : fitItemCf(model.matrix, itemCf);
     const candidate = HybridRecommender.fromCore({ ...model.state, itemNeighbours, params: { ...merged, itemCf } });
     const blends = options.weights ?? tunedWeights;
     const sums = blends.map(() => 0);
@@ -74,11 +85,11 @@ export function tuneHybrid(ratings: RatingColumns, movies: Movie[], base: Partia
       const relevant = new Set(positions.map((p) => validation.movieIds[p]!));
       candidate.hybridUnderBlends(userId, blends, 10).forEach((list, b) => (sums[b]! += ndcgAtK(list, relevant, 10)));
     }
-    blends.forEach((weights, b) => trials.push({ beta, weights, ndcg: users.length === 0 ? 0 : sums[b]! / users.length }));
+    blends.forEach((weights, b) => trials.push({ beta: itemCf.beta, easeLambda: itemCf.easeLambda, weights, ndcg: users.length === 0 ? 0 : sums[b]! / users.length }));
   }
   const best = trials.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
   return {
-    params: { itemCf: { ...merged.itemCf, beta: best.beta }, hybridWeights: best.weights },
+    params: { itemCf: { ...merged.itemCf, beta: best.beta, easeLambda: best.easeLambda }, hybridWeights: best.weights },
     trials,
     validationUsers: users.length,
     validationRatings: validation.userIds.length,

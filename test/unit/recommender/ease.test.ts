@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Matrix, inverse } from 'ml-matrix';
 import { buildUserItemMatrix, generateSynthetic } from '../../../recommender';
 import { fitEaseNeighbours } from '../../../recommender/ease';
+import { selectRows, toColumns } from '../../../recommender/types';
 
 describe('recommender: EASE item-to-item weights', () => {
   const lambda = 20;
@@ -46,5 +47,32 @@ describe('recommender: EASE item-to-item weights', () => {
       negatives += table.weight.subarray(table.ptr[i], table.ptr[i + 1]).filter((w) => w < 0).length;
     }
     assert.ok(negatives > 0, 'some kept weights are negative');
+  });
+
+  it('solves a catalog above `maxMovies` over its most-rated movies, as a matrix of those movies alone would', () => {
+    const matrix = fixture(60);
+    const n = matrix.numMovies;
+    const count = (i: number) => matrix.colPtr[i + 1]! - matrix.colPtr[i]!;
+    const kept = new Set(Array.from({ length: n }, (_, i) => i).sort((a, b) => count(b) - count(a) || a - b).slice(0, 20));
+    const table = fitEaseNeighbours(matrix, lambda, n, 20);
+    // The same solve on the ratings of the kept movies only.
+    const all = toColumns(generateSynthetic({ ratings: 3_000, seed: 9, users: 120, movies: 60 }).ratings);
+    const positions = Int32Array.from(all.movieIds.keys()).filter((p) => kept.has(matrix.movieIndex.get(all.movieIds[p]!)!));
+    const alone = buildUserItemMatrix(selectRows(all, positions));
+    const aloneTable = fitEaseNeighbours(alone, lambda, n);
+    for (let i = 0; i < n; i++) {
+      const row = Array.from(table.idx.subarray(table.ptr[i], table.ptr[i + 1]), (j) => matrix.movieIds[j]!);
+      if (!kept.has(i)) {
+        assert.equal(row.length, 0, `movie ${i} is not solved`);
+        continue;
+      }
+      const a = alone.movieIndex.get(matrix.movieIds[i]!)!;
+      const expected = Array.from(aloneTable.idx.subarray(aloneTable.ptr[a], aloneTable.ptr[a + 1]), (j) => alone.movieIds[j]!);
+      assert.deepEqual(new Set(row), new Set(expected), `movie ${i}`);
+      row.forEach((id, k) => {
+        const e = aloneTable.weight[aloneTable.ptr[a]! + expected.indexOf(id)]!;
+        assert.ok(Math.abs(table.weight[table.ptr[i]! + k]! - e) < 1e-5 * Math.max(1, Math.abs(e)));
+      });
+    }
   });
 });

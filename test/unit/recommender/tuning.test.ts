@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateSynthetic } from '../../../recommender';
 import { defaultItemCfParams } from '../../../recommender/item-cf';
-import { tuneHybrid, tunedBetas, tunedWeights } from '../../../recommender/tuning';
+import { tuneHybrid, tunedBetas, tunedEaseLambdas, tunedWeights } from '../../../recommender/tuning';
 
 describe('recommender: choosing the hybrid blend on a validation split', function () {
   this.timeout(60_000);
@@ -15,15 +15,20 @@ describe('recommender: choosing the hybrid blend on a validation split', functio
     const best = Math.max(...result.trials.map((t) => t.ndcg));
     const chosen = result.trials.find((t) => t.ndcg === best)!;
     assert.equal(result.params.itemCf.beta, chosen.beta);
+    assert.ok(result.trials.every((t) => t.easeLambda === defaultItemCfParams.easeLambda));
     assert.deepEqual(result.params.hybridWeights, chosen.weights);
     assert.ok(result.trials.every((t) => t.ndcg >= 0 && t.ndcg <= 1));
     assert.ok(best > 0, 'some blend finds validation movies');
   });
 
-  it('tries only the blends with EASE’s table, which has no β', () => {
-    const result = tuneHybrid(data.ratings, data.movies, { minCandidateRatings: 5, itemCf: { ...defaultItemCfParams, easeMaxMovies: 1000 } }, { seed: 42, maxUsers: 60 });
-    assert.equal(result.trials.length, tunedWeights.length);
+  it('tries EASE’s λ (not β) with EASE’s table, and keeps the chosen λ', () => {
+    const easeLambdas = [tunedEaseLambdas[0]!, 500];
+    const result = tuneHybrid(data.ratings, data.movies, { minCandidateRatings: 5, itemCf: { ...defaultItemCfParams, easeMaxMovies: 1000 } }, { seed: 42, maxUsers: 60, easeLambdas });
+    assert.equal(result.trials.length, easeLambdas.length * tunedWeights.length);
+    assert.deepEqual([...new Set(result.trials.map((t) => t.easeLambda))], easeLambdas);
     assert.ok(result.trials.every((t) => t.beta === defaultItemCfParams.beta));
+    const best = Math.max(...result.trials.map((t) => t.ndcg));
+    assert.equal(result.params.itemCf.easeLambda, result.trials.find((t) => t.ndcg === best)!.easeLambda);
   });
 
   it('is deterministic for a seed and depends on it', () => {
