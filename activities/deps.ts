@@ -10,7 +10,7 @@ export interface BatchSettings {
   evaluation: { protocol: 'stratified' | 'temporal'; seed: number; maxTestUsers: number };
   /** Validation users scored to choose the hybrid's blend (a seeded sample); 0 keeps the default parameters. */
   tuning: { maxUsers: number };
-  /** Catalogs of at most this many movies get item-cf's EASE table instead of RP3β's. */
+  /** Item-cf's EASE table covers this many of the most-rated movies; 0 gives RP3β's table over the whole catalog instead. */
   itemCf: { easeMaxMovies: number };
   /** How long the reload stage waits for every live API replica to serve the deployed version. */
   reloadReplicasTimeoutMs: number;

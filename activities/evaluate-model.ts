@@ -35,7 +35,7 @@ function seriesOf(method: MethodEvaluation, label: string, role: ReportSeries['r
 
 function reportTuning(tuning: TuningResult | undefined): Pick<EvaluationReport, 'tuning'> {
   if (!tuning) return {};
-  const chosen = { beta: tuning.params.itemCf.beta, ease_lambda: tuning.params.itemCf.easeLambda, weights: tuning.params.hybridWeights };
+  const chosen = { beta: tuning.params.itemCf.beta, easeLambda: tuning.params.itemCf.easeLambda, weights: tuning.params.hybridWeights };
   return { tuning: { chosen, validation_users: tuning.validationUsers, trials: tuning.trials } };
 }
 

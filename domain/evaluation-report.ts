@@ -34,21 +34,29 @@ export interface EvaluationReport {
   tuning?: ReportTuning;
 }
 
+/** One setting the tuning tried; `easeLambda` is absent in reports made before the tuning chose it. */
+interface TuningSetting {
+  beta: number;
+  easeLambda?: number;
+  weights: { userCf: number; itemCf: number; content: number };
+}
+
 export interface ReportTuning {
-  chosen: { beta: number; weights: { userCf: number; itemCf: number; content: number } };
+  chosen: TuningSetting;
   validation_users: number;
-  trials: { beta: number; weights: { userCf: number; itemCf: number; content: number }; ndcg: number }[];
+  trials: (TuningSetting & { ndcg: number })[];
 }
 
 function tuningTable(tuning: ReportTuning): string {
-  const same = (t: ReportTuning['trials'][number]) =>
-    t.beta === tuning.chosen.beta && t.weights.userCf === tuning.chosen.weights.userCf && t.weights.itemCf === tuning.chosen.weights.itemCf && t.weights.content === tuning.chosen.weights.content;
+  const { chosen } = tuning;
+  const same = (t: TuningSetting) =>
+    t.beta === chosen.beta && t.easeLambda === chosen.easeLambda && t.weights.userCf === chosen.weights.userCf && t.weights.itemCf === chosen.weights.itemCf && t.weights.content === chosen.weights.content;
   const rows = tuning.trials
-    .map((t) => `<tr${same(t) ? ' class="chosen"' : ''}><td>${same(t) ? 'chosen' : ''}</td><td>${t.beta}</td><td>${t.weights.userCf}</td><td>${t.weights.itemCf}</td><td>${t.weights.content}</td><td>${t.ndcg.toFixed(4)}</td></tr>`)
+    .map((t) => `<tr${same(t) ? ' class="chosen"' : ''}><td>${same(t) ? 'chosen' : ''}</td><td>${t.beta}</td><td>${t.easeLambda ?? ''}</td><td>${t.weights.userCf}</td><td>${t.weights.itemCf}</td><td>${t.weights.content}</td><td>${t.ndcg.toFixed(4)}</td></tr>`)
     .join('');
   return `<h2>How the hybrid's blend was chosen</h2>
-<p>On a validation split carved from the evaluation's training part (never its test ratings), ${tuning.validation_users.toLocaleString('en-US')} validation users, by hybrid NDCG@10.</p>
-<table><tr><th></th><th>item-cf β</th><th>user-based weight</th><th>item-cf weight</th><th>content weight</th><th>validation NDCG@10</th></tr>${rows}</table>`;
+<p>On a validation split carved from the evaluation's training part (never its test ratings), ${tuning.validation_users.toLocaleString('en-US')} validation users, by hybrid NDCG@10. EASE's λ applies when item-cf uses EASE's table, β when it uses RP3β's.</p>
+<table><tr><th></th><th>item-cf β</th><th>EASE λ</th><th>user-based weight</th><th>item-cf weight</th><th>content weight</th><th>validation NDCG@10</th></tr>${rows}</table>`;
 }
 
 const COLORS: Record<ReportSeries['role'], string[]> = {

@@ -33,4 +33,21 @@ describe('domain/evaluation-report: the self-contained HTML report', () => {
   it('loads nothing from elsewhere', () => {
     assert.doesNotMatch(html, /<script|<link|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
   });
+
+  it('marks only the chosen setting of the tuning, EASE\u2019s λ included', () => {
+    const weights = { userCf: 0.2, itemCf: 0.5, content: 0.3 };
+    const tuned = renderEvaluationHtml({
+      ...report,
+      tuning: {
+        chosen: { beta: 0.5, easeLambda: 300, weights },
+        validation_users: 500,
+        trials: [
+          { beta: 0.5, easeLambda: 300, weights, ndcg: 0.2555 },
+          { beta: 0.5, easeLambda: 500, weights, ndcg: 0.2555 },
+        ],
+      },
+    });
+    assert.equal(tuned.match(/class="chosen"/g)?.length, 1);
+    assert.match(tuned, /<tr class="chosen"><td>chosen<\/td><td>0\.5<\/td><td>300<\/td>/);
+  });
 });
