@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config';
-import { isPortOpen, logTail } from '../services/processes';
+import { isPortOpen, logTail, stopProcessGroup } from '../services/processes';
 import { airflowEnv, venvBin } from './environment';
 import { runAirflow } from './run';
 
@@ -80,33 +80,8 @@ function startTimeOf(pid: number): string | undefined {
   }
 }
 
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** SIGTERM the group, then SIGKILL what is left after `graceMs`; the triggerer takes about ten seconds to let its triggers go. */
-async function stopGroup(pid: number, graceMs = 30_000): Promise<void> {
-  signalGroup(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  if (groupAlive(pid)) {
-    signalGroup(pid, 'SIGKILL');
-    while (groupAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** The triggerer takes about ten seconds to let its triggers go. */
+const STOP_GRACE_MS = 30_000;
 
 async function stopLeftovers(recordFile: string): Promise<void> {
   let records: GroupRecord[];
@@ -115,7 +90,7 @@ async function stopLeftovers(recordFile: string): Promise<void> {
   } catch {
     return;
   }
-  await Promise.all(records.filter((r) => startTimeOf(r.pid) === r.startTime).map((r) => stopGroup(r.pid)));
+  await Promise.all(records.filter((r) => startTimeOf(r.pid) === r.startTime).map((r) => stopProcessGroup(r.pid, STOP_GRACE_MS)));
   rmSync(recordFile, { force: true });
 }
 
@@ -202,7 +177,7 @@ export function startAirflowServers(config: Config, options: { logDir: string; e
     assertRunning,
     async stop() {
       stopping = true;
-      await Promise.all([...children.values()].flatMap((child) => (child.pid === undefined ? [] : [stopGroup(child.pid)])));
+      await Promise.all([...children.values()].flatMap((child) => (child.pid === undefined ? [] : [stopProcessGroup(child.pid, STOP_GRACE_MS)])));
       rmSync(recordFile, { force: true });
     },
   };

@@ -105,19 +105,22 @@ function groupAlive(pid: number): boolean {
 }
 
 /** SIGTERM the process group, wait for a clean exit, then SIGKILL whatever is left. */
+/** SIGTERM a process group, wait up to `graceMs` for it to exit, then SIGKILL whatever is left. */
+export async function stopProcessGroup(pid: number, graceMs: number): Promise<void> {
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pid) && Date.now() < deadline) await sleep(100);
+  if (groupAlive(pid)) {
+    signalGroup(pid, 'SIGKILL');
+    while (groupAlive(pid)) await sleep(50);
+  }
+}
+
 export async function stopRecorded(runDir: string, service: string, graceMs = 15_000): Promise<boolean> {
   const record = readPidRecord(runDir, service);
   if (record === undefined) return false;
   const ours = isOurs(record);
-  if (ours) {
-    signalGroup(record.pid, 'SIGTERM');
-    const deadline = Date.now() + graceMs;
-    while (groupAlive(record.pid) && Date.now() < deadline) await sleep(100);
-    if (groupAlive(record.pid)) {
-      signalGroup(record.pid, 'SIGKILL');
-      while (groupAlive(record.pid)) await sleep(50);
-    }
-  }
+  if (ours) await stopProcessGroup(record.pid, graceMs);
   rmSync(pidFile(runDir, service), { force: true });
   return ours;
 }
