@@ -139,6 +139,8 @@ export class FreshRatingIndex implements FreshRatingSource {
   }
 
   private add(item: StoredFreshRating): void {
+    // Past the bound within a batch: the rest of it is let go as well.
+    if (this.overflowed) return;
     const list = this.byUser.get(item.user_id);
     if (list === undefined) {
       this.byUser.set(item.user_id, [item]);

@@ -20,11 +20,20 @@ function run(command: string, args: string[], log: (line: string) => void): Prom
   });
 }
 
-export function canInstallDebianPackages(): boolean {
+function canInstallDebianPackages(): boolean {
   return process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
 }
 
-export async function installDebianPackage(name: string, log: (line: string) => void): Promise<void> {
+/**
+ * `executable`, which Debian's package `name` provides, installed first when missing and this may
+ * install packages; otherwise the error says how to install it, with `otherwise` as a further way out.
+ */
+export async function ensureDebianExecutable(name: string, executable: string, log: (line: string) => void, otherwise = ''): Promise<string> {
+  if (existsSync(executable)) return executable;
+  if (!canInstallDebianPackages()) throw new Error(`no ${name} at ${executable}: install Debian's package (sudo apt-get install ${name})${otherwise}`);
+  log(`${name} is missing; installing Debian’s ${name} package (once):`);
   await run('apt-get', ['update', '-qq'], log);
   await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', name], log);
+  if (!existsSync(executable)) throw new Error(`apt-get installed ${name}, but ${executable} is still missing`);
+  return executable;
 }

@@ -5,18 +5,10 @@
  * missing, as the browser is.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { canInstallDebianPackages, installDebianPackage } from './debian-packages';
+import { ensureDebianExecutable } from './debian-packages';
 
-const EXECUTABLE = '/usr/bin/docker-compose';
-
-export async function ensureDockerCompose(log: (line: string) => void = console.log): Promise<string> {
-  if (existsSync(EXECUTABLE)) return EXECUTABLE;
-  if (!canInstallDebianPackages()) throw new Error(`no docker-compose at ${EXECUTABLE}: install Debian's package (sudo apt-get install docker-compose)`);
-  log('docker-compose is missing; installing Debian’s docker-compose package (once):');
-  await installDebianPackage('docker-compose', log);
-  if (!existsSync(EXECUTABLE)) throw new Error(`apt-get installed docker-compose, but ${EXECUTABLE} is still missing`);
-  return EXECUTABLE;
+export function ensureDockerCompose(log: (line: string) => void = console.log): Promise<string> {
+  return ensureDebianExecutable('docker-compose', '/usr/bin/docker-compose', log);
 }
 
 export interface ComposeConfigResult {

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { projectRoot } from '../config';
 
 export interface LockedVenv {
   /** What the virtualenv is for, in messages. */
@@ -25,6 +26,20 @@ export interface VenvStamp {
   lockSha256: string;
   python: string;
   installedAt: string;
+}
+
+/**
+ * A tool's own virtualenv: `<venvsDir>/<tool>`, from the lock committed at
+ * `scripts/<tool>/requirements-lock.txt`, resolved for every Python from 3.11 on.
+ */
+export function toolVenv(venvsDir: string, tool: string, name: string): LockedVenv {
+  return {
+    name,
+    venvDir: path.join(venvsDir, tool),
+    lockFile: path.join(projectRoot, 'scripts', tool, 'requirements-lock.txt'),
+    python: 'python3',
+    supportedPython: { pattern: /^3\.(1[1-9])\./, description: '3.11 or later, first on PATH as python3' },
+  };
 }
 
 export class VenvSetupError extends Error {

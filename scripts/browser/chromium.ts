@@ -5,7 +5,7 @@
  * No browser is downloaded by an npm package.
  */
 import { existsSync } from 'node:fs';
-import { canInstallDebianPackages, installDebianPackage } from '../debian-packages';
+import { ensureDebianExecutable } from '../debian-packages';
 
 const DEFAULT_PATH = '/usr/bin/chromium';
 
@@ -13,14 +13,8 @@ const DEFAULT_PATH = '/usr/bin/chromium';
 export const HEADLESS_CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
 export async function ensureChromium(configured: string | undefined, log: (line: string) => void = console.log): Promise<string> {
-  const executable = configured ?? DEFAULT_PATH;
-  if (existsSync(executable)) return executable;
-  const canInstall = configured === undefined && canInstallDebianPackages();
-  if (!canInstall) {
-    throw new Error(`no Chromium at ${executable}: install Debian's package (sudo apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable`);
-  }
-  log('Chromium is missing; installing Debian’s chromium package (once):');
-  await installDebianPackage('chromium', log);
-  if (!existsSync(executable)) throw new Error(`apt-get installed chromium, but ${executable} is still missing`);
-  return executable;
+  const otherwise = ' or set CHROMIUM_PATH to a Chromium or Chrome executable';
+  // A configured browser is the caller's: never replaced by installing Debian's.
+  if (configured !== undefined && !existsSync(configured)) throw new Error(`no Chromium at ${configured}: install Debian's package (sudo apt-get install chromium)${otherwise}`);
+  return ensureDebianExecutable('chromium', configured ?? DEFAULT_PATH, log, otherwise);
 }

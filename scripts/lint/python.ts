@@ -14,17 +14,10 @@ import { pathToFileURL } from 'node:url';
 import { loadConfigOrExit, projectRoot, type Config } from '../../config';
 import { venvBin as airflowVenvBin } from '../airflow/environment';
 import { setupAirflow } from '../airflow/setup';
-import { ensureLockedVenv, venvBin, type LockedVenv } from '../python-venv';
+import { ensureLockedVenv, toolVenv, venvBin, type LockedVenv } from '../python-venv';
 
 export function lintVenv(config: Pick<Config, 'venvsDir'>): LockedVenv {
-  return {
-    name: 'Python lint',
-    venvDir: path.join(config.venvsDir, 'lint'),
-    lockFile: path.join(projectRoot, 'scripts', 'lint', 'requirements-lock.txt'),
-    python: 'python3',
-    // ruff and mypy run on any supported Python; the lock is resolved for every version from 3.11 on.
-    supportedPython: { pattern: /^3\.(1[1-9])\./, description: '3.11 or later, first on PATH as python3' },
-  };
+  return toolVenv(config.venvsDir, 'lint', 'Python lint');
 }
 
 function run(command: string, args: string[]): Promise<number> {

@@ -5,20 +5,13 @@
  * rich… at other versions than Schemathesis resolves to): neither lock has to bend to the other.
  * Idempotent: with the lock unchanged since the last install it does nothing. The test calls it too.
  */
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadConfig, projectRoot, type Config } from '../../config';
-import { ensureLockedVenv, venvBin, type LockedVenv } from '../python-venv';
+import { loadConfig, type Config } from '../../config';
+import { ensureLockedVenv, toolVenv, venvBin, type LockedVenv } from '../python-venv';
 
+// Schemathesis 4 needs Python 3.11 or later.
 export function schemathesisVenv(config: Pick<Config, 'venvsDir'>): LockedVenv {
-  return {
-    name: 'Schemathesis',
-    venvDir: path.join(config.venvsDir, 'schemathesis'),
-    lockFile: path.join(projectRoot, 'scripts', 'schemathesis', 'requirements-lock.txt'),
-    python: 'python3',
-    // Schemathesis 4 needs 3.11 or later; the lock is resolved for every version from 3.11 on.
-    supportedPython: { pattern: /^3\.(1[1-9])\./, description: '3.11 or later, first on PATH as python3' },
-  };
+  return toolVenv(config.venvsDir, 'schemathesis', 'Schemathesis');
 }
 
 /** The `schemathesis` command of the virtualenv, installed first when missing or stale. */
