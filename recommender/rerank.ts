@@ -49,16 +49,37 @@ export function selectPool(recall: Recall, ratingCounts: (item: number) => numbe
   return pool;
 }
 
-/** The pool's `limit` best for the request's quality weight, skipping items `skip` says to. */
+/**
+ * The pool's `limit` best for the request's quality weight, skipping items `skip` says to. This runs on
+ * every request, so it keeps the best `limit` positions by insertion (a pool is ~100 long, a limit ~10)
+ * and builds objects for those alone, instead of scoring objects for the whole pool and sorting them.
+ */
 export function rankPool(pool: Pool, quality: Float32Array, movieIds: Int32Array, qualityWeight: number, limit: number, skip?: (item: number) => boolean): RankedItem[] {
-  const scored: RankedItem[] = [];
+  if (limit <= 0 || pool.items.length === 0) return [];
+  const best = new Int32Array(Math.min(limit, pool.items.length));
+  const bestScore = new Float64Array(best.length);
+  let filled = 0;
+  // ranksBefore(score, item, slot): the candidate goes ahead of the one in `slot` (higher score; ties: smaller movie id).
+  const ranksBefore = (score: number, item: number, slot: number) => score > bestScore[slot]! || (score === bestScore[slot]! && movieIds[item]! < movieIds[pool.items[best[slot]!]!]!);
   for (let p = 0; p < pool.items.length; p++) {
     const item = pool.items[p]!;
     if (skip?.(item)) continue;
-    const recallScore = pool.recallScore[p]!;
-    const qualityScore = quality[item]!;
-    scored.push({ item, score: recallScore * (1 - qualityWeight) + qualityScore * qualityWeight, recallScore, qualityScore, evidence: pool.evidence[p]! });
+    const score = pool.recallScore[p]! * (1 - qualityWeight) + quality[item]! * qualityWeight;
+    if (filled === best.length && !ranksBefore(score, item, filled - 1)) continue;
+    let slot = filled < best.length ? filled++ : filled - 1;
+    while (slot > 0 && ranksBefore(score, item, slot - 1)) {
+      best[slot] = best[slot - 1]!;
+      bestScore[slot] = bestScore[slot - 1]!;
+      slot--;
+    }
+    best[slot] = p;
+    bestScore[slot] = score;
   }
-  scored.sort((a, b) => b.score - a.score || movieIds[a.item]! - movieIds[b.item]!);
-  return scored.length > limit ? scored.slice(0, limit) : scored;
+  const ranked: RankedItem[] = new Array<RankedItem>(filled);
+  for (let r = 0; r < filled; r++) {
+    const p = best[r]!;
+    const item = pool.items[p]!;
+    ranked[r] = { item, score: bestScore[r]!, recallScore: pool.recallScore[p]!, qualityScore: quality[item]!, evidence: pool.evidence[p]! };
+  }
+  return ranked;
 }
