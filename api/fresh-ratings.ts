@@ -16,6 +16,8 @@ export type FreshRead =
 export interface FreshRatingsOptions {
   maxPerUser: number;
   timeoutMs: number;
+  /** The clock that expired ratings are judged by (Date.now unless a test pins it). */
+  now?: () => number;
 }
 
 export class FreshRatingsReader {
@@ -25,12 +27,16 @@ export class FreshRatingsReader {
     private readonly options: FreshRatingsOptions,
   ) {}
 
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
   async read(userId: number, watermark: BronzeWatermark | undefined): Promise<FreshRead> {
     const indexed = this.index?.ratingsOf(userId);
-    if (indexed !== undefined) return { status: 'ok', ratings: ratingsNewerThanModel(indexed, watermark, Date.now()), source: 'index' };
+    if (indexed !== undefined) return { status: 'ok', ratings: ratingsNewerThanModel(indexed, watermark, this.now()), source: 'index' };
     try {
       const items = await this.store.newest(userId, this.options.maxPerUser, AbortSignal.timeout(this.options.timeoutMs));
-      return { status: 'ok', ratings: ratingsNewerThanModel(items, watermark, Date.now()), source: 'store' };
+      return { status: 'ok', ratings: ratingsNewerThanModel(items, watermark, this.now()), source: 'store' };
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
       return { status: 'unavailable', ratings: [], problem: timedOut ? `no answer within ${this.options.timeoutMs} ms` : err instanceof Error ? err.message : String(err) };

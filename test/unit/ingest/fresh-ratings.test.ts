@@ -104,7 +104,7 @@ describe('fresh ratings: reading them for a request', () => {
 
   it('takes the ratings from the replica’s index when it can tell, without reading the store', async () => {
     const s = store(() => Promise.resolve([stored(1)]));
-    const reader = new FreshRatingsReader(s, { ratingsOf: (user) => (user === 7 ? [stored(3), stored(4)] : []) }, { maxPerUser: 10, timeoutMs: 50 });
+    const reader = new FreshRatingsReader(s, { ratingsOf: (user) => (user === 7 ? [stored(3), stored(4)] : []) }, { maxPerUser: 10, timeoutMs: 50, now: () => acceptedAt + 60_000 });
     const read = await reader.read(7, { 'user-events': { '1': 3 } });
     assert.equal(read.status, 'ok');
     assert.deepEqual(read.ratings.map((r) => r.kafka_offset), [4], 'what the model contains is left out, as for the store');
@@ -115,7 +115,7 @@ describe('fresh ratings: reading them for a request', () => {
   it('reads the store when the index cannot tell, or there is none', async () => {
     for (const index of [{ ratingsOf: () => undefined }, undefined]) {
       const s = store(() => Promise.resolve([stored(1)]));
-      const read = await new FreshRatingsReader(s, index, { maxPerUser: 10, timeoutMs: 50 }).read(7, undefined);
+      const read = await new FreshRatingsReader(s, index, { maxPerUser: 10, timeoutMs: 50, now: () => acceptedAt + 60_000 }).read(7, undefined);
       assert.equal(read.status, 'ok');
       assert.equal(read.status === 'ok' && read.source, 'store');
       assert.equal(read.ratings.length, 1);
