@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- batch [--json] [--datasets ml-100k,synthetic:1e6,synthetic:1e7]`
+ * `npm run bench -- batch [--json] [--datasets ml-100k,synthetic:1e6,synthetic:1e7] [--series full,increment,two-workers]`
  *
  * Runs the whole batch workflow on the real stack for each dataset: the ratings are landed in bronze
  * (as the consumer writes them), a worker process runs the workflow, and the bench reports each
@@ -7,7 +7,8 @@
  * (sampled from /proc every 200 ms). Then the nightly increment: 1% of the ratings again, re-rated a day later,
  * landed as a later date's partition and run as that date (silver merges only the new objects). Then
  * the full run again with two worker processes. Each run series gets its own bucket, tables and task
- * queue, removed at the end.
+ * queue, removed at the end. `--series` runs only some of the three (the increment needs the full run
+ * before it, so it brings it); a series not run is null in the JSON.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -45,13 +46,16 @@ interface DatasetFigure extends RunFigure {
   ratings: number;
   land_seconds: number;
   /** The nightly run after 1% new ratings: the same stages on the merged state. */
-  increment: RunFigure & { ratings: number };
+  increment: (RunFigure & { ratings: number }) | null;
   /** The full run again, in an environment of its own, with two worker processes. */
-  two_workers: RunFigure;
+  two_workers: RunFigure | null;
   full_one_worker_s: number;
-  full_two_workers_s: number;
-  increment_s: number;
+  full_two_workers_s: number | null;
+  increment_s: number | null;
 }
+
+const SERIES = ['full', 'increment', 'two-workers'] as const;
+type Series = (typeof SERIES)[number];
 
 /** 1% of the ratings (every 100th), re-rated a day after the latest rating: the next night's new events. */
 function incrementOf(ratings: RatingColumns): RatingColumns {
@@ -162,10 +166,11 @@ async function withEnvironment<T>(
   }
 }
 
-async function runDataset(spec: string): Promise<DatasetFigure> {
+async function runDataset(spec: string, series: Set<Series>): Promise<DatasetFigure> {
   const data = loadDataset(spec, testConfig().movielensDir);
   const oneWorker = await withEnvironment(spec, data, 1, async (runWorkflow, { env, client, runDate, landSeconds, ratings }) => {
     const full = await runWorkflow(runDate);
+    if (!series.has('increment')) return { full, increment: null, landSeconds, ratings };
     let nextDate = await freshRunDate(client);
     while (nextDate <= runDate) nextDate = await freshRunDate(client);
     const increment = incrementOf(data.ratings);
@@ -174,7 +179,7 @@ async function runDataset(spec: string): Promise<DatasetFigure> {
     const incremental = await runWorkflow(nextDate, { accept_volume: true });
     return { full, increment: { ratings: increment.userIds.length, ...incremental }, landSeconds, ratings };
   });
-  const twoWorkers = await withEnvironment(spec, data, 2, (runWorkflow, { runDate }) => runWorkflow(runDate));
+  const twoWorkers = series.has('two-workers') ? await withEnvironment(spec, data, 2, (runWorkflow, { runDate }) => runWorkflow(runDate)) : null;
   return {
     dataset: spec,
     ratings: oneWorker.ratings,
@@ -183,32 +188,43 @@ async function runDataset(spec: string): Promise<DatasetFigure> {
     increment: oneWorker.increment,
     two_workers: twoWorkers,
     full_one_worker_s: oneWorker.full.total_seconds,
-    full_two_workers_s: twoWorkers.total_seconds,
-    increment_s: oneWorker.increment.total_seconds,
+    full_two_workers_s: twoWorkers?.total_seconds ?? null,
+    increment_s: oneWorker.increment?.total_seconds ?? null,
   };
 }
 
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { json: { type: 'boolean', default: false }, datasets: { type: 'string', default: 'ml-100k,synthetic:1e6,synthetic:1e7' } },
+    options: {
+      json: { type: 'boolean', default: false },
+      datasets: { type: 'string', default: 'ml-100k,synthetic:1e6,synthetic:1e7' },
+      series: { type: 'string', default: SERIES.join(',') },
+    },
   });
   const json = values.json;
   const datasets = values.datasets.split(',');
+  const series = new Set(values.series.split(',') as Series[]);
+  const unknown = [...series].filter((name) => !SERIES.includes(name));
+  if (unknown.length > 0) throw new Error(`--series: unknown ${unknown.join(', ')}; choose from ${SERIES.join(', ')}`);
   console.log(`batch benchmark — ${describeMachine()}; Temporal, MinIO and DynamoDB Local on the same machine`);
   const figures: DatasetFigure[] = [];
   for (const dataset of datasets) {
-    const figure = await runDataset(dataset);
+    const figure = await runDataset(dataset, series);
     figures.push(figure);
     console.log(`\n${dataset}: ${figure.ratings.toLocaleString('en-US')} ratings landed in ${figure.land_seconds} s; workflow ${figure.total_seconds} s end to end, worker peak RSS ${figure.peak_rss_mb} MB, deployed ${figure.deployed}, NDCG@10 ${figure.ndcg_at_10.toFixed(4)}`);
-    console.log(`nightly increment: ${figure.increment.ratings.toLocaleString('en-US')} new ratings, workflow ${figure.increment_s} s end to end (${((100 * figure.increment_s) / figure.total_seconds).toFixed(0)}% of the full run), worker peak RSS ${figure.increment.peak_rss_mb} MB`);
-    console.log(`two workers: full run ${figure.full_two_workers_s} s end to end (${(figure.full_one_worker_s / figure.full_two_workers_s).toFixed(2)}× one worker's speed), peak RSS of one worker ${figure.two_workers.peak_rss_mb} MB`);
+    if (figure.increment && figure.increment_s !== null) {
+      console.log(`nightly increment: ${figure.increment.ratings.toLocaleString('en-US')} new ratings, workflow ${figure.increment_s} s end to end (${((100 * figure.increment_s) / figure.total_seconds).toFixed(0)}% of the full run), worker peak RSS ${figure.increment.peak_rss_mb} MB`);
+    }
+    if (figure.two_workers && figure.full_two_workers_s !== null) {
+      console.log(`two workers: full run ${figure.full_two_workers_s} s end to end (${(figure.full_one_worker_s / figure.full_two_workers_s).toFixed(2)}× one worker's speed), peak RSS of one worker ${figure.two_workers.peak_rss_mb} MB`);
+    }
     console.log(' stage            full s   increment s   two workers s   peak RSS MB (full / increment / two workers)');
     // A stage shorter than the sampling interval has no RSS sample of its own.
     const rss = (mb: number | undefined) => (mb !== undefined && mb > 0 ? String(mb) : '–');
     for (const s of figure.stages) {
-      const next = figure.increment.stages.find((t) => t.stage === s.stage);
-      const two = figure.two_workers.stages.find((t) => t.stage === s.stage);
+      const next = figure.increment?.stages.find((t) => t.stage === s.stage);
+      const two = figure.two_workers?.stages.find((t) => t.stage === s.stage);
       console.log(
         ` ${s.stage.padEnd(16)} ${String(s.seconds).padStart(6)}   ${String(next?.seconds ?? '–').padStart(11)}   ${String(two?.seconds ?? '–').padStart(13)}   ${rss(s.peak_rss_mb)} / ${rss(next?.peak_rss_mb)} / ${rss(two?.peak_rss_mb)}`,
       );
