@@ -1,6 +1,7 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { GateDecision } from '../domain/batch';
 import { decideDeployment, type GateSettings } from '../domain/gate';
-import { evaluationReportKey, promote, PromotionRefusedError, readCurrentPointer, readManifest, writeDeploymentRecord } from '../domain/model-registry';
+import { evaluationReportKey, promote, PromotionRefusedError, readCurrentPointer, readManifest, writeDeploymentRecord, writeManifest } from '../domain/model-registry';
 import type { EvaluationReport } from '../domain/evaluation-report';
 import type { ObjectStore } from '../domain/ports';
 import { readStoredJson } from '../domain/stored-json';
@@ -64,9 +65,16 @@ export async function readEvaluation(store: ObjectStore, version: string): Promi
   return { metrics: manifest.metrics ?? {}, baseline: report?.series.find((s) => s.role === 'baseline')?.metrics ?? {} };
 }
 
+/**
+ * The batch's deploy stage: records the evaluation's metrics in the model's manifest (the evaluation ran
+ * beside the candidate shards, before the manifest existed), then decides as `deployVersion`.
+ */
 export function createDeployModel(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
   return async function deployModel(input: { model_version: string; evaluation: EvaluationSummary; force: boolean }): Promise<DeploySummary> {
+    const manifest = await readManifest(deps.store, input.model_version);
+    if (!manifest) throw ApplicationFailure.nonRetryable(`model ${input.model_version} is not in the registry`, 'InvalidBatchData');
+    await writeManifest(deps.store, { ...manifest, metrics: input.evaluation.metrics });
     return deployVersion(deps.store, deps.settings.gate, { model_version: input.model_version, metrics: input.evaluation.metrics, baseline: input.evaluation.baseline, force: input.force }, now());
   };
 }

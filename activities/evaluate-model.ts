@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { renderEvaluationHtml, type EvaluationReport, type ReportSeries } from '../domain/evaluation-report';
-import { evaluationHtmlKey, evaluationReportKey, readCurrentPointer, readManifest, writeManifest } from '../domain/model-registry';
+import { evaluationHtmlKey, evaluationReportKey, readCurrentPointer } from '../domain/model-registry';
 import type { ObjectStore } from '../domain/ports';
 import { metricsAtKRecord, type EvaluationResult, type MethodEvaluation } from '../recommender/evaluation/evaluate';
 import type { TuningResult } from '../recommender/tuning';
@@ -9,6 +9,7 @@ import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
 import { readSilverRatings } from './silver';
+import { readFittedManifest } from './train-model';
 import type { EvaluationSummary } from './types';
 
 /** The curves of the report run from K = 1 to 20; the gate and the summary use K = 10. */
@@ -50,9 +51,11 @@ async function previousSeries(store: ObjectStore, version: string): Promise<Repo
 }
 
 /**
- * Splits the silver ratings (per user 75/25, seeded), refits every method on the training part, and
- * scores them on the held-out part; writes `reports/<version>/evaluation.json` and `evaluation.html`
- * (this model vs the most-popular baseline vs the deployed model) and records the metrics in the manifest.
+ * Splits the silver ratings (per user 75/25, seeded), refits every method on the training part with the
+ * parameters the fit chose, and scores them on the held-out part; writes `reports/<version>/evaluation.json`
+ * and `evaluation.html` (this model vs the most-popular baseline vs the deployed model). It needs the fit,
+ * not the candidate pools, so it runs while they are computed; the deploy stage records the metrics in
+ * the manifest.
  */
 export function createEvaluateModel(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
@@ -62,8 +65,8 @@ export function createEvaluateModel(deps: ActivityDeps) {
 
   async function evaluateVersion(input: { run_date: string; model_version: string; ratings_prefix: string }): Promise<EvaluationSummary> {
     const { store, settings } = deps;
-    const manifest = await readManifest(store, input.model_version);
-    if (!manifest) throw ApplicationFailure.nonRetryable(`model ${input.model_version} has no manifest`, 'InvalidBatchData');
+    const manifest = await readFittedManifest(store, input.model_version);
+    if (!manifest) throw ApplicationFailure.nonRetryable(`model ${input.model_version} was not fitted`, 'InvalidBatchData');
     const table = await readSilverRatings(store, input.ratings_prefix);
     const movies = toRecommenderMovies(await readCatalog(store));
     const { protocol, seed, maxTestUsers } = settings.evaluation;
@@ -103,7 +106,6 @@ export function createEvaluateModel(deps: ActivityDeps) {
     await store.put(reportKey, `${JSON.stringify(report, null, 2)}\n`, 'application/json');
     await store.put(htmlKey, renderEvaluationHtml(report), 'text/html; charset=utf-8');
     const metrics = series[0]!.metrics;
-    await writeManifest(store, { ...manifest, metrics });
 
     const deployed = previous ? await readCurrentPointer(store) : undefined;
     return {

@@ -5,7 +5,6 @@ import { eventIdentity } from '../domain/event-identity';
 import { endOfIngestionDate, orderingTime } from '../domain/event-time';
 import { HashedIdSet } from '../domain/hashed-id-set';
 import { RatingCollector } from '../recommender/ratings-table';
-import type { FeatureItem } from '../domain/ports';
 import type { MovieFeatures, UserFeatures } from '../recommender/features';
 import { defaultHybridParams } from '../recommender/hybrid';
 import { readCatalog } from './catalog';
@@ -13,7 +12,8 @@ import { heartbeatWhile, runJobWithHeartbeats, throwIfCancelled } from './comput
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
 import { readSilverFeatures, readSilverRatings, silverPrefix, writeSilverFeatures, writeSilverRatings } from './silver';
-import { featureChanges, latestSnapshotBefore, readEventIds, readMergeResult, readSnapshot, writeMergeResult, writeEventIds, writeSnapshot, type MergeResult } from './silver-state';
+import { writeChangedFeatures } from './publish-features';
+import { clearPublished, featureChanges, latestPublishedSnapshotBefore, latestSnapshotBefore, readEventIds, readMergeResult, readSnapshot, writeMergeResult, writeEventIds, writeSnapshot, type MergeResult } from './silver-state';
 import type { ExtractSummary } from './types';
 
 /** Where a previous attempt got to; a retry skips what is already durable. */
@@ -35,6 +35,11 @@ export interface ExtractInput {
   run_date: string;
   /** Rebuild silver from every bronze object instead of merging the new ones into the previous snapshot. */
   full_rebuild?: boolean;
+  /**
+   * `separately`: leave the DynamoDB writes to the publishFeatures stage (the workflow runs it beside the
+   * training). Without it the stage writes them itself, as runs started before that stage existed expect.
+   */
+  publish?: 'separately';
 }
 
 /**
@@ -42,7 +47,8 @@ export interface ExtractInput {
  * previous snapshot (the latest of an earlier date, see silver-state.ts) has not merged into its
  * ratings — deduplicated by event identity (`eventIdentity`: id and content) against every event ever
  * merged, the latest rating per (user, movie) kept — recomputes the features from the merged ratings,
- * writes silver parquet, and upserts into DynamoDB the users and movies whose features changed. With
+ * writes silver parquet, and upserts into DynamoDB the users and movies whose features changed since the
+ * last snapshot whose features are all in DynamoDB (or leaves that to publishFeatures). With
  * `full_rebuild`, or without an earlier snapshot, it reads every bronze object and writes every item. A
  * repeated run that finds no object it has not merged returns its snapshot's summary and writes nothing.
  */
@@ -52,6 +58,7 @@ export function createExtractFeatures(deps: ActivityDeps) {
     const { store, features, settings } = deps;
     const runDate = input.run_date;
     const fullRebuild = input.full_rebuild === true;
+    const separately = input.publish === 'separately';
     const checkpoint = activityInfo().heartbeatDetails as ExtractCheckpoint | undefined;
     // What the periodic heartbeat carries: the phase reached and, once durable, what a retry may skip.
     let progress: ExtractCheckpoint & { objects?: number; events?: number } = { phase: 'read', objects: 0, events: 0 };
@@ -66,7 +73,7 @@ export function createExtractFeatures(deps: ActivityDeps) {
       if (own) {
         const ownObjects = new Set(own.bronze_objects);
         if (listed.every((key) => ownObjects.has(key))) {
-          return { ...own.summary, merge: 'up-to-date', objects_merged: 0, events_read: 0, duplicates_dropped: 0, users_written: 0, movies_written: 0, dynamodb_items: 0 };
+          return { ...own.summary, merge: 'up-to-date', objects_merged: 0, events_read: 0, duplicates_dropped: 0, users_changed: 0, movies_changed: 0, users_written: 0, movies_written: 0, dynamodb_items: 0 };
         }
       }
 
@@ -133,7 +140,11 @@ export function createExtractFeatures(deps: ActivityDeps) {
         const table = computed.table;
         ({ users, movies } = computed);
         throwIfCancelled();
-        const changes = base ? featureChanges(await readSilverFeatures(store, base.run_date), { users, movies }) : { users: users.map((u) => u.user_id), movies: movies.map((m) => m.movie_id) };
+        // Against what DynamoDB holds: a snapshot whose own writes never finished leaves its changes to this run.
+        const published = fullRebuild ? undefined : await latestPublishedSnapshotBefore(store, runDate);
+        const changes = published ? featureChanges(await readSilverFeatures(store, published.run_date), { users, movies }) : { users: users.map((u) => u.user_id), movies: movies.map((m) => m.movie_id) };
+        // This date's silver is about to change: what an earlier publishing of it wrote is no longer all of it.
+        await clearPublished(store, runDate);
         await writeSilverRatings(store, runDate, table);
         const written = await writeSilverFeatures(store, runDate, users, movies);
         // With the objects merged: a retry that lists objects arrived since must not count them as merged.
@@ -152,20 +163,14 @@ export function createExtractFeatures(deps: ActivityDeps) {
 
       const watermark: BronzeWatermark = {};
       for (const key of merged.bronze_objects) extendWatermark(watermark, key);
-      const changedUsers = new Set(merged.users);
-      const changedMovies = new Set(merged.movies);
-      const usersToWrite = users.filter((u) => changedUsers.has(u.user_id));
-      const moviesToWrite = movies.filter((m) => changedMovies.has(m.movie_id));
-      const updatedAt = now().toISOString();
       const usersDone = checkpoint?.phase === 'dynamodb' ? (checkpoint.users_written ?? 0) : 0;
       const moviesDone = checkpoint?.phase === 'dynamodb' ? (checkpoint.movies_written ?? 0) : 0;
-      const upsert: ExtractCheckpoint = { phase: 'dynamodb', counts, keys, merge, users_written: usersDone, movies_written: moviesDone };
-      progress = upsert;
-      const asItem = (f: UserFeatures | MovieFeatures): FeatureItem => ({ ...f, run_date: runDate, updated_at: updatedAt });
-      // Items are written in a fixed order, so "the first n are written" is a valid checkpoint.
-      await features.putUserFeatures(usersToWrite.slice(usersDone).map(asItem), (written) => (upsert.users_written = usersDone + written));
-      upsert.users_written = usersToWrite.length;
-      await features.putMovieFeatures(moviesToWrite.slice(moviesDone).map(asItem), (written) => (upsert.movies_written = moviesDone + written));
+      const upsert = { phase: 'dynamodb' as const, counts, keys, merge, users_written: usersDone, movies_written: moviesDone };
+      let written = { users_written: 0, movies_written: 0 };
+      if (!separately) {
+        progress = upsert;
+        written = await writeChangedFeatures(features, { runDate, updatedAt: now().toISOString() }, { users, movies }, merged, { users_written: usersDone, movies_written: moviesDone }, upsert);
+      }
 
       const summary: ExtractSummary = {
         run_date: runDate,
@@ -176,12 +181,20 @@ export function createExtractFeatures(deps: ActivityDeps) {
         merge: merge.kind,
         ...(merge.base_run_date !== null ? { base_run_date: merge.base_run_date } : {}),
         objects_merged: merge.objects_merged,
-        users_written: usersToWrite.length,
-        movies_written: moviesToWrite.length,
-        dynamodb_items: usersToWrite.length + moviesToWrite.length,
+        users_changed: merged.users.length,
+        movies_changed: merged.movies.length,
+        ...written,
+        dynamodb_items: written.users_written + written.movies_written,
         bronze_watermark: watermark,
       };
-      await writeSnapshot(store, { run_date: runDate, base_run_date: merge.base_run_date, bronze_objects: merged.bronze_objects, event_ids_key: keys.event_ids_key, summary });
+      await writeSnapshot(store, {
+        run_date: runDate,
+        base_run_date: merge.base_run_date,
+        bronze_objects: merged.bronze_objects,
+        event_ids_key: keys.event_ids_key,
+        summary,
+        ...(separately ? { features_publish: 'separately' as const } : {}),
+      });
       return summary;
     });
   };

@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps';
 import { createDeployModel } from './deploy-model';
 import { createEvaluateModel } from './evaluate-model';
 import { createExtractFeatures } from './extract-features';
+import { createPublishFeatures } from './publish-features';
 import { createReloadApi } from './reload-api';
 import { createAssembleModel, createPrecomputeCandidates, createTrainModel } from './train-model';
 import { createPlanValidation, createValidateData } from './validate-data';
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     planValidation: createPlanValidation(deps),
     validateData: createValidateData(deps),
     extractFeatures: createExtractFeatures(deps),
+    publishFeatures: createPublishFeatures(deps),
     trainModel: createTrainModel(deps),
     precomputeCandidates: createPrecomputeCandidates(deps),
     assembleModel: createAssembleModel(deps),

@@ -15,7 +15,8 @@ const stateRoot = 'silver/state/';
 const statePrefix = (runDate: string) => `${stateRoot}dt=${runDate}/`;
 export const snapshotKey = (runDate: string) => `${statePrefix(runDate)}snapshot.json`;
 const eventIdsKey = (runDate: string) => `${statePrefix(runDate)}event-ids.bin`;
-const mergeResultKey = (runDate: string) => `${statePrefix(runDate)}merge-result.json`;
+export const mergeResultKey = (runDate: string) => `${statePrefix(runDate)}merge-result.json`;
+const publishedKey = (runDate: string) => `${statePrefix(runDate)}published.json`;
 
 export interface SilverSnapshot {
   run_date: string;
@@ -26,6 +27,19 @@ export interface SilverSnapshot {
   event_ids_key: string;
   /** The run's summary as it returned it, for a repeated run that finds nothing new. */
   summary: ExtractSummary;
+  /**
+   * `separately`: its changed features go to DynamoDB in a stage of their own, which records
+   * `published.json` when done. Absent: the snapshot was written after its DynamoDB items.
+   */
+  features_publish?: 'separately';
+}
+
+/** What the DynamoDB writes of a snapshot's changed features did, recorded once they are all done. */
+export interface PublishedFeatures {
+  run_date: string;
+  users_written: number;
+  movies_written: number;
+  published_at: string;
 }
 
 /** Users and movies whose features differ from the base snapshot's (all of them without a base). */
@@ -44,19 +58,53 @@ export function readSnapshot(store: ObjectStore, runDate: string): Promise<Silve
   return readStoredJson<SilverSnapshot>(store, snapshotKey(runDate));
 }
 
-/** The latest snapshot of a date before `runDate`: what a run of `runDate` builds on. */
-export async function latestSnapshotBefore(store: ObjectStore, runDate: string): Promise<SilverSnapshot | undefined> {
-  let latest: string | undefined;
+/** The dates before `runDate` that have a snapshot, latest first. */
+async function snapshotDatesBefore(store: ObjectStore, runDate: string): Promise<string[]> {
+  const dates: string[] = [];
   for await (const object of store.list(stateRoot)) {
     const date = /dt=(\d{4}-\d{2}-\d{2})\/snapshot\.json$/.exec(object.key)?.[1];
-    if (date !== undefined && date < runDate && (latest === undefined || date > latest)) latest = date;
+    if (date !== undefined && date < runDate) dates.push(date);
   }
+  return dates.sort().reverse();
+}
+
+/** The latest snapshot of a date before `runDate`: what a run of `runDate` builds on. */
+export async function latestSnapshotBefore(store: ObjectStore, runDate: string): Promise<SilverSnapshot | undefined> {
+  const [latest] = await snapshotDatesBefore(store, runDate);
   return latest === undefined ? undefined : readSnapshot(store, latest);
 }
 
-/** Written last: a snapshot's presence means its silver objects, event ids and DynamoDB items are all written. */
+/**
+ * Written last: a snapshot's presence means its silver objects and event ids are written, and, unless it
+ * says its features are published separately, its DynamoDB items too.
+ */
 export async function writeSnapshot(store: ObjectStore, snapshot: SilverSnapshot): Promise<void> {
   await store.put(snapshotKey(snapshot.run_date), JSON.stringify(snapshot), 'application/json');
+}
+
+export function readPublished(store: ObjectStore, runDate: string): Promise<PublishedFeatures | undefined> {
+  return readStoredJson<PublishedFeatures>(store, publishedKey(runDate));
+}
+
+export async function clearPublished(store: ObjectStore, runDate: string): Promise<void> {
+  await store.delete(publishedKey(runDate));
+}
+
+export async function writePublished(store: ObjectStore, published: PublishedFeatures): Promise<void> {
+  await store.put(publishedKey(published.run_date), JSON.stringify(published), 'application/json');
+}
+
+/**
+ * The latest snapshot of a date before `runDate` whose features are all in DynamoDB: what a run's
+ * changed features are found against, so that a run whose DynamoDB writes never finished leaves its
+ * changes to the next run.
+ */
+export async function latestPublishedSnapshotBefore(store: ObjectStore, runDate: string): Promise<SilverSnapshot | undefined> {
+  for (const date of await snapshotDatesBefore(store, runDate)) {
+    const snapshot = await readSnapshot(store, date);
+    if (snapshot && (snapshot.features_publish !== 'separately' || (await readPublished(store, date)))) return snapshot;
+  }
+  return undefined;
 }
 
 export async function writeEventIds(store: ObjectStore, runDate: string, ids: HashedIdSet): Promise<string> {

@@ -77,6 +77,15 @@ const trainingRecordKey = (version: string) => `models/${version}/training.json`
 const coreKey = (version: string) => `models/${version}/core.bin`;
 const shardKey = (version: string, range: UserRange) => `models/${version}/candidates/users-${String(range.from).padStart(10, '0')}-${String(range.to).padStart(10, '0')}.bin`;
 
+/**
+ * What a fitted version's manifest says, or will say once it is assembled (all but the artifact): the
+ * evaluation reads it while the candidate shards still run. The fit's record goes only after the
+ * manifest is written, so one of the two is there.
+ */
+export async function readFittedManifest(store: ActivityDeps['store'], version: string): Promise<Omit<ModelManifest, 'artifact'> | undefined> {
+  return (await readStoredJson<TrainingRecord>(store, trainingRecordKey(version)))?.manifest ?? (await readManifest(store, version));
+}
+
 /** The registered model of this version when its manifest and artifact agree. */
 async function registeredModel(store: ActivityDeps['store'], version: string): Promise<TrainSummary | undefined> {
   const saved = await readManifest(store, version);

@@ -36,12 +36,25 @@ export interface ExtractSummary {
   ratings: number;
   users: number;
   movies: number;
-  /** Feature items written to DynamoDB: the users and movies whose features changed. */
+  /** Users and movies whose features differ from those of the last snapshot whose features are in DynamoDB. */
+  users_changed: number;
+  movies_changed: number;
+  /** Feature items this stage wrote to DynamoDB: the changed ones, or none when publishFeatures writes them. */
   users_written: number;
   movies_written: number;
   dynamodb_items: number;
   /** The last Kafka offset per topic and partition of the bronze objects read: what the model will contain. */
   bronze_watermark: BronzeWatermark;
+}
+
+export interface PublishSummary {
+  run_date: string;
+  /** Feature items written to DynamoDB: the users and movies whose features the run changed. */
+  users_written: number;
+  movies_written: number;
+  dynamodb_items: number;
+  /** The run date's features were published before (a repeated run): nothing was written. */
+  already_published: boolean;
 }
 
 export interface TrainSummary {

@@ -12,9 +12,11 @@ retries those steps; operators watch and retry them in the Temporal Web UI.
   the date attaches to a running workflow, starts a new one after a failed one, and returns the
   result of a completed one. Its XCom holds `model_version`, `deployed`, `metrics` and `gate`.
   Marking it failed while it waits cancels the workflow.
-* **validate_data … reload_api** mirror the workflow's six stages through its `progress` query, so
+* **validate_data … reload_api** mirror the workflow's seven stages through its `progress` query, so
   the grid shows how far the batch got. They execute nothing. A stage the workflow did not run
-  (the gate kept the model back) is *skipped*; the stage where it failed is *failed*.
+  (the gate kept the model back) is *skipped*; the stage where it failed is *failed*. Their edges
+  are the workflow's: **publish_features** (DynamoDB) runs beside the training, after
+  extract_features, and nothing waits for it but the end of the run.
 
 Connection: `temporal_default` (host, port, `namespace` and optional TLS / API key in extras).
 """
@@ -25,9 +27,9 @@ import re
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import DAG, chain
+from airflow.sdk import DAG
 
-from temporal_bridge import STAGES, TemporalWorkflowOperator, WorkflowStageSensor, workflow_id
+from temporal_bridge import STAGE_UPSTREAM, STAGES, TemporalWorkflowOperator, WorkflowStageSensor, workflow_id
 
 # Temporal retries the activities; Airflow's retries cover losing the Temporal server for a while.
 default_args = {
@@ -59,7 +61,9 @@ with DAG(
     # Starting first lets the watching tasks run in any order (`airflow dags test` runs them one by one).
     start = TemporalWorkflowOperator(task_id="start_workflow", workflow_id=batch_id, workflow_input=batch_input, wait_for_completion=False)
     await_result = TemporalWorkflowOperator(task_id="batch_training_workflow", workflow_id=batch_id, workflow_input=batch_input)
-    stages = [WorkflowStageSensor(task_id=task_id_of(stage), workflow_id=batch_id, stage=stage) for stage in STAGES]
+    stages = {stage: WorkflowStageSensor(task_id=task_id_of(stage), workflow_id=batch_id, stage=stage) for stage in STAGES}
     start >> await_result
-    start >> stages[0]
-    chain(*stages)
+    start >> stages[STAGES[0]]
+    for stage, upstream in STAGE_UPSTREAM.items():
+        for before in upstream:
+            stages[before] >> stages[stage]

@@ -6,7 +6,11 @@
 export const BATCH_WORKFLOW_TYPE = 'batchTrainingWorkflow';
 export const PROGRESS_QUERY = 'progress';
 
-export const STAGES = ['validateData', 'extractFeatures', 'trainModel', 'evaluateModel', 'deployModel', 'reloadApi'] as const;
+/**
+ * Every stage, in the order they start. `publishFeatures` (DynamoDB) runs beside the training, and
+ * `evaluateModel` beside the candidate shards: nothing downstream of them reads what they write.
+ */
+export const STAGES = ['validateData', 'extractFeatures', 'publishFeatures', 'trainModel', 'evaluateModel', 'deployModel', 'reloadApi'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export function batchWorkflowId(runDate: string): string {
@@ -81,7 +85,9 @@ export interface BatchResult {
 
 export interface BatchProgress {
   run_date: string;
+  /** The stage started last (or `completed`); `running_stages` lists every stage under way. */
   stage: StageName | 'completed';
+  running_stages: StageName[];
   completed_stages: StageName[];
   counts: Record<string, number>;
 }

@@ -1,6 +1,6 @@
 import { ApplicationFailure, defineQuery, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { BatchActivities } from '../activities';
-import { candidatesTaskQueue, isRunDate, PROGRESS_QUERY, type BatchInput, type BatchProgress, type BatchResult, type StageName, type StageSummary } from '../domain/batch';
+import { candidatesTaskQueue, isRunDate, PROGRESS_QUERY, STAGES, type BatchInput, type BatchProgress, type BatchResult, type StageName, type StageSummary } from '../domain/batch';
 import { computeActivity, ioActivity, reloadActivity, shardActivity, validationActivity } from './activity-options';
 import { mapBounded } from './bounded';
 import { DEPLOYED, MODEL_VERSION, RUN_DATE } from './search-attributes';
@@ -18,7 +18,9 @@ function numericFields(summary: object): Record<string, number> {
 
 /**
  * The nightly batch: validate → extract features → train → evaluate → deploy behind the gate → reload.
- * Each stage is an activity; large data moves between them as S3 keys.
+ * Each stage is an activity; large data moves between them as S3 keys. Once silver is written, the
+ * DynamoDB features (publishFeatures) are written beside the training, and the evaluation runs beside
+ * the candidate shards: the model waits for neither of those writes, and the run ends when all have.
  */
 export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchResult> {
   if (!isRunDate(input?.run_date)) {
@@ -27,11 +29,13 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
   const runDate = input.run_date;
   const stages: StageSummary[] = [];
   const counts: Record<string, number> = {};
+  const running: StageName[] = [];
   let current: StageName | 'completed' = 'validateData';
 
   setHandler(progressQuery, () => ({
     run_date: runDate,
     stage: current,
+    running_stages: [...running],
     completed_stages: stages.map((s) => s.name),
     counts: { ...counts },
   }));
@@ -40,11 +44,16 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
 
   async function stage<T extends object>(name: StageName, run: () => Promise<T>): Promise<T> {
     current = name;
+    running.push(name);
     const startedAt = new Date().toISOString();
-    const summary = await run();
-    stages.push({ name, status: 'completed', started_at: startedAt, finished_at: new Date().toISOString(), details: Object.fromEntries(Object.entries(summary)) });
-    Object.assign(counts, numericFields(summary));
-    return summary;
+    try {
+      const summary = await run();
+      stages.push({ name, status: 'completed', started_at: startedAt, finished_at: new Date().toISOString(), details: Object.fromEntries(Object.entries(summary)) });
+      Object.assign(counts, numericFields(summary));
+      return summary;
+    } finally {
+      running.splice(running.indexOf(name), 1);
+    }
   }
 
   await stage('validateData', async () => {
@@ -53,21 +62,45 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
     const validate = proxyActivities<BatchActivities>(validation);
     return validate.validateData({ run_date: runDate, ...(input.accept_volume === true ? { accept_volume: true } : {}) });
   });
-  const extracted = await stage('extractFeatures', () => compute.extractFeatures({ run_date: runDate, ...(input.full_rebuild === true ? { full_rebuild: true } : {}) }));
+  // Runs started before the stages ran side by side replay as they ran: extract wrote DynamoDB itself, evaluate followed train.
+  const besideTraining = patched('publish-and-evaluate-beside-training');
+  const extracted = await stage('extractFeatures', () =>
+    compute.extractFeatures({ run_date: runDate, ...(input.full_rebuild === true ? { full_rebuild: true } : {}), ...(besideTraining ? { publish: 'separately' as const } : {}) }),
+  );
+  const published = besideTraining ? stage('publishFeatures', () => compute.publishFeatures({ run_date: runDate })) : undefined;
+  // Awaited at the end; until then a failure must not count as unhandled.
+  published?.catch(() => undefined);
+
   // Fit once, then the candidate shards over every worker of the shard queue, then join them into the artifact.
   const shards = proxyActivities<BatchActivities>({ ...shardActivity, taskQueue: candidatesTaskQueue(workflowInfo().taskQueue) });
-  const trained = await stage('trainModel', async () => {
-    const fitted = await compute.trainModel({ run_date: runDate, ratings_prefix: extracted.ratings_prefix, bronze_watermark: extracted.bronze_watermark });
-    if (fitted.registered) return fitted.registered;
-    const done = await mapBounded(fitted.shards, fitted.shard_width, (range) => shards.precomputeCandidates({ model_version: fitted.model_version, core_key: fitted.core_key, ...range }));
-    return { ...(await compute.assembleModel({ model_version: fitted.model_version, shard_keys: done.map((shard) => shard.key) })), candidate_shards: done.length };
+  const fitting = compute.trainModel({ run_date: runDate, ratings_prefix: extracted.ratings_prefix, bronze_watermark: extracted.bronze_watermark });
+  const trainStage = stage('trainModel', async () => {
+    const fit = await fitting;
+    if (fit.registered) return fit.registered;
+    const done = await mapBounded(fit.shards, fit.shard_width, (range) => shards.precomputeCandidates({ model_version: fit.model_version, core_key: fit.core_key, ...range }));
+    return { ...(await compute.assembleModel({ model_version: fit.model_version, shard_keys: done.map((shard) => shard.key) })), candidate_shards: done.length };
   });
-  upsertSearchAttributes([{ key: MODEL_VERSION, value: trained.model_version }]);
-  upsertMemo({ model_version: trained.model_version });
+  const evaluate = (modelVersion: string) =>
+    stage('evaluateModel', () => compute.evaluateModel({ run_date: runDate, model_version: modelVersion, ratings_prefix: extracted.ratings_prefix }));
+  const announceVersion = (modelVersion: string) => {
+    upsertSearchAttributes([{ key: MODEL_VERSION, value: modelVersion }]);
+    upsertMemo({ model_version: modelVersion });
+  };
+  let trained: Awaited<typeof trainStage>;
+  let evaluation: Awaited<ReturnType<typeof evaluate>>;
+  if (besideTraining) {
+    // The evaluation needs only what the fit chose (the version and its parameters), not the candidate pools.
+    const evaluated = fitting.then((fit) => {
+      announceVersion(fit.model_version);
+      return evaluate(fit.model_version);
+    });
+    [trained, evaluation] = await Promise.all([trainStage, evaluated]);
+  } else {
+    trained = await trainStage;
+    announceVersion(trained.model_version);
+    evaluation = await evaluate(trained.model_version);
+  }
 
-  const evaluation = await stage('evaluateModel', () =>
-    compute.evaluateModel({ run_date: runDate, model_version: trained.model_version, ratings_prefix: extracted.ratings_prefix }),
-  );
   const deployment = await stage('deployModel', () =>
     io.deployModel({ model_version: trained.model_version, evaluation, force: input.force_deploy === true }),
   );
@@ -81,6 +114,7 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
     const why = deployment.deployed ? 'skip_reload was requested' : 'nothing was deployed';
     stages.push({ name: 'reloadApi', status: 'skipped', started_at: now, finished_at: now, details: { reason: why } });
   }
+  await published;
   current = 'completed';
 
   return {
@@ -89,6 +123,7 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
     deployed: deployment.deployed,
     metrics: evaluation.metrics,
     gate: deployment.gate,
-    stages,
+    // In the stages' own order, whichever of the side-by-side ones finished first.
+    stages: [...stages].sort((a, b) => STAGES.indexOf(a.name) - STAGES.indexOf(b.name)),
   };
 }

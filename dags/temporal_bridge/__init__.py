@@ -4,7 +4,7 @@ There is no official Airflow provider for Temporal; this package is the project'
 temporalio only inside task and trigger code, so parsing a DAG that uses it opens no connection.
 """
 
-from .contract import STAGES, WORKFLOW_TYPE, workflow_id
+from .contract import STAGE_UPSTREAM, STAGES, WORKFLOW_TYPE, workflow_id
 from .hook import TemporalHook, TemporalSettings, settings_from_connection
 from .operators import TemporalWorkflowOperator, WorkflowStageSensor
 from .result_trigger import WorkflowResultTrigger
@@ -12,6 +12,7 @@ from .stage_trigger import WorkflowStageTrigger
 
 __all__ = [
     "STAGES",
+    "STAGE_UPSTREAM",
     "WORKFLOW_TYPE",
     "TemporalHook",
     "TemporalSettings",

@@ -17,15 +17,28 @@ PROGRESS_QUERY: Final = "progress"
 #: The value of "stage" once every activity has run.
 COMPLETED_STAGE: Final = "completed"
 
-#: The workflow's activities, in the order it runs them.
+#: The workflow's stages, in the order they start.
 STAGES: Final[tuple[str, ...]] = (
     "validateData",
     "extractFeatures",
+    "publishFeatures",
     "trainModel",
     "evaluateModel",
     "deployModel",
     "reloadApi",
 )
+
+#: Each stage's upstream stages: publishFeatures (DynamoDB) runs beside the training, and nothing
+#: downstream of it waits for it.
+STAGE_UPSTREAM: Final[dict[str, tuple[str, ...]]] = {
+    "validateData": (),
+    "extractFeatures": ("validateData",),
+    "publishFeatures": ("extractFeatures",),
+    "trainModel": ("extractFeatures",),
+    "evaluateModel": ("trainModel",),
+    "deployModel": ("evaluateModel",),
+    "reloadApi": ("deployModel",),
+}
 
 #: Keys of the workflow result that the DAG hands on through XCom (small: no model bytes).
 RESULT_KEYS: Final[tuple[str, ...]] = ("model_version", "deployed", "metrics", "gate", "stages")

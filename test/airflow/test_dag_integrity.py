@@ -16,6 +16,7 @@ DAG_ID = "movie_rec_batch"
 STAGE_TASKS = [
     "validate_data",
     "extract_features",
+    "publish_features",
     "train_model",
     "evaluate_model",
     "deploy_model",
@@ -85,8 +86,13 @@ def test_every_task_retries(dag: DAG) -> None:
 
 def test_tasks_and_stage_order(dag: DAG) -> None:
     assert set(dag.task_ids) == {"start_workflow", "batch_training_workflow", *STAGE_TASKS}
-    for upstream, downstream in pairwise(STAGE_TASKS):
-        assert dag.get_task(upstream).downstream_task_ids == {downstream}
+    # The workflow's own edges: features go to DynamoDB beside the training, which nothing waits for.
+    assert dag.get_task("extract_features").downstream_task_ids == {"publish_features", "train_model"}
+    assert dag.get_task("publish_features").downstream_task_ids == set()
+    training_line = ["validate_data", "extract_features", "train_model", "evaluate_model", "deploy_model", "reload_api"]
+    for upstream, downstream in pairwise(training_line):
+        assert downstream in dag.get_task(upstream).downstream_task_ids
+        assert dag.get_task(downstream).upstream_task_ids == {upstream}
     assert dag.get_task("start_workflow").upstream_task_ids == set()
     assert dag.get_task("start_workflow").downstream_task_ids == {"batch_training_workflow", STAGE_TASKS[0]}
 

@@ -4,7 +4,7 @@ import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporali
 import { decodeParquet } from '../../../adapters/parquet/codec';
 import { connectTemporalClient } from '../../../adapters/temporal/client';
 import { queryProgress, startOrAttachBatch } from '../../../adapters/temporal/batch-runs';
-import { STAGES } from '../../../domain/batch';
+import { STAGES, type StageSummary } from '../../../domain/batch';
 import type { EvaluationReport } from '../../../domain/evaluation-report';
 import { CURRENT_POINTER_KEY, evaluationHtmlKey, evaluationReportKey, manifestKey, modelKey, readCurrentPointer, readManifest, type ModelManifest } from '../../../domain/model-registry';
 import type { ObjectStore } from '../../../domain/ports';
@@ -72,11 +72,20 @@ describe('batch workflow (Temporal, MinIO, DynamoDB Local)', function () {
     after(() => env.close());
 
     it('completes every stage and deploys the model', () => {
-      assert.deepEqual(result.outcome.stages.map((s) => s.name), [...STAGES]);
+      assert.deepEqual(result.outcome.stages.map((s) => s.name).sort(), [...STAGES].sort());
       assert.equal(result.outcome.stages.at(-1)?.status, 'skipped', 'reload is skipped on request');
       assert.equal(result.outcome.deployed, true, `gate: ${result.outcome.gate.reasons.join('; ')}`);
       assert.equal(result.progress.stage, 'completed');
       assert.ok(result.outcome.metrics['ndcg@10']! > 0);
+    });
+
+    it('writes DynamoDB beside the training, and evaluates beside the candidate shards', () => {
+      const stage = (name: string) => result.outcome.stages.find((s) => s.name === name)!;
+      const [extract, publish, train, evaluate] = ['extractFeatures', 'publishFeatures', 'trainModel', 'evaluateModel'].map(stage) as [StageSummary, StageSummary, StageSummary, StageSummary];
+      assert.ok(publish.started_at >= extract.finished_at && publish.started_at < train.finished_at, 'publishFeatures starts after extract, before train ends');
+      assert.ok(evaluate.started_at > train.started_at && evaluate.started_at < train.finished_at, 'evaluateModel starts after the fit, before the shards end');
+      assert.equal(publish.details.users_written, 943);
+      assert.equal(extract.details.users_written, 0);
     });
 
     it('writes features for every user and every movie to DynamoDB', async () => {

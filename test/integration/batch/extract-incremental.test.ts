@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createExtractFeatures, type ExtractInput } from '../../../activities/extract-features';
+import { createPublishFeatures } from '../../../activities/publish-features';
 import { readSilverRatings } from '../../../activities/silver';
 import { readSnapshot } from '../../../activities/silver-state';
-import type { ExtractSummary } from '../../../activities/types';
+import type { ExtractSummary, PublishSummary } from '../../../activities/types';
 import { bronzeDatePrefix } from '../../../domain/bronze';
 import { loadMovieLens100k } from '../../../recommender/data/movielens';
 import { selectRows } from '../../../recommender/types';
@@ -28,11 +29,15 @@ async function silverRows(env: BatchEnvironment, prefix: string): Promise<string
 /** Incremental silver on the real registry bucket and feature tables. */
 describe('batch extractFeatures: incremental silver (real MinIO and DynamoDB Local)', function () {
   this.timeout(180_000);
-  const [day1, day2, day3] = ['2024-05-01', '2024-05-02', '2024-05-03'];
+  const [day1, day2, day3, day4, day5, day6] = ['2024-05-01', '2024-05-02', '2024-05-03', '2024-05-04', '2024-05-05', '2024-05-06'];
   let env: BatchEnvironment;
   const extract = (input: ExtractInput) => {
     const activity = createExtractFeatures(activityDeps(env));
     return new MockActivityEnvironment().run<[ExtractInput], ExtractSummary, typeof activity>(activity, input);
+  };
+  const publish = (input: { run_date: string }) => {
+    const activity = createPublishFeatures(activityDeps(env));
+    return new MockActivityEnvironment().run<[{ run_date: string }], PublishSummary, typeof activity>(activity, input);
   };
 
   before(async () => {
@@ -95,5 +100,29 @@ describe('batch extractFeatures: incremental silver (real MinIO and DynamoDB Loc
     assert.ok((await silverRows(env, third.ratings_prefix)).some((row) => row.startsWith('500:1:4:')));
     const snapshot = await readSnapshot(env.store, day3);
     assert.ok(snapshot?.bronze_objects.some((key) => key.endsWith('test-p0-late.jsonl')));
+  });
+
+  it('leaves the DynamoDB writes to publishFeatures when asked, and a later run writes what a publishing that never ran left out', async () => {
+    await landRatings(env.store, env.config.s3.bronzePrefix, day4, rowsOf((user) => user > 80 && user <= 90), { objects: 1, idPrefix: 'day4' });
+    const fourth = await extract({ run_date: day4, publish: 'separately' });
+    assert.equal(fourth.users_changed, 10);
+    assert.equal(fourth.users_written, 0);
+    assert.equal(await env.features.getUserFeatures(85), undefined, 'nothing in DynamoDB before the publishing');
+    const published = await publish({ run_date: day4 });
+    assert.equal(published.users_written, 10);
+    assert.equal(published.movies_written, fourth.movies_changed);
+    assert.equal((await env.features.getUserFeatures(85))?.run_date, day4);
+    assert.deepEqual(await publish({ run_date: day4 }), { run_date: day4, users_written: 0, movies_written: 0, dynamodb_items: 0, already_published: true });
+
+    // Day 5's publishing never runs; day 6 finds its changes against day 4, the last snapshot DynamoDB has.
+    await landRatings(env.store, env.config.s3.bronzePrefix, day5, rowsOf((user) => user > 90 && user <= 95), { objects: 1, idPrefix: 'day5' });
+    assert.equal((await extract({ run_date: day5, publish: 'separately' })).users_changed, 5);
+    await landRatings(env.store, env.config.s3.bronzePrefix, day6, rowsOf((user) => user > 95 && user <= 100), { objects: 1, idPrefix: 'day6' });
+    const sixth = await extract({ run_date: day6, publish: 'separately' });
+    assert.equal(sixth.base_run_date, day5, 'the ratings merge onto day 5’s snapshot');
+    assert.equal(sixth.users_changed, 10, 'day 5’s users as well as day 6’s');
+    await publish({ run_date: day6 });
+    assert.equal((await env.features.getUserFeatures(93))?.run_date, day6);
+    assert.equal((await env.features.getUserFeatures(98))?.run_date, day6);
   });
 });

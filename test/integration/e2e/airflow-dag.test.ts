@@ -133,7 +133,7 @@ describe('end to end: the Airflow DAG runs the batch on ingested ratings and the
       tasks.filter((t) => t.state !== 'success').map((t) => t.task_id),
       [],
     );
-    assert.equal(tasks.length, 8);
+    assert.equal(tasks.length, 9);
     // It waited in the triggerer, holding no worker slot, as on MWAA.
     assert.ok(states.includes('batch_training_workflow:deferred'), states.join(', '));
 

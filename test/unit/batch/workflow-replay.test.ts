@@ -27,11 +27,19 @@ describe('workflows: recorded batch histories replay against the current code', 
   this.timeout(120_000);
   before(() => quietTemporalRuntime());
 
-  it('has histories of a deployed run, a refused one, a killed shard worker, a failed shard, a cancellation, and one with the validation plan', () => {
-    assert.deepEqual(
-      histories.map((h) => h.workflowId),
-      ['cancelled', 'deployed-and-reloaded', 'gate-refused', 'planned-validation', 'shard-failed', 'shard-worker-killed'],
-    );
+  it('has histories of a deployed run, a refused one, a killed shard worker, a failed shard, a cancellation, one with the validation plan, and runs with publishing and evaluation beside the training', () => {
+    assert.deepEqual(histories.map((h) => h.workflowId), [
+      'cancelled',
+      'deployed-and-reloaded',
+      'gate-refused',
+      'planned-validation',
+      'shard-failed',
+      'shard-worker-killed',
+      'side-by-side-cancelled',
+      'side-by-side-retried',
+      'side-by-side-shard-failed',
+      'side-by-side-shard-worker-killed',
+    ]);
   });
 
   it('replays every one of them', async () => {
