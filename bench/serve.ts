@@ -11,7 +11,8 @@
  *   users without fresh ratings and users with them;
  * - the same at a paced rate (`--rate` total requests/s for users without fresh ratings, `--fresh-rate`
  *   for users with them), to see latency below saturation;
- * - ingest (`POST /events`) p99 alone, and again while a recommendation load runs;
+ * - ingest (`POST /events`) p99 alone, beside a closed-loop recommendation load (the machine
+ *   saturated), and beside a paced one (`--rate`);
  * - the freshness lag: 202 of a rating → the rated movie is absent from the user's answer (on every
  *   replica), p50/p99 over `--lag-trials`;
  * - each API process's resident memory (current and peak).
@@ -116,7 +117,7 @@ interface Settings {
 type ConfigurationResult = {
   replicas: number;
   series: Record<string, LoadResult & { ratio_to_healthz: number }>;
-  ingest: { alone: LoadResult; under_recommendation_load: LoadResult; p99_ratio: number };
+  ingest: { alone: LoadResult; under_recommendation_load: LoadResult; p99_ratio: number; under_paced_recommendation_load: LoadResult; paced_p99_ratio: number };
   freshness_lag: { trials: number; p50_ms: number; p99_ms: number; max_ms: number };
   memory: Record<string, { rss_mb: number; peak_rss_mb: number }>;
 };
@@ -160,11 +161,18 @@ async function measureConfiguration(
   const ingestBodies = () => Array.from({ length: 5000 }, () => JSON.stringify({ user_id: nextUser(), movie_id: model.recommender.matrix.movieIds[0], rating: 4, timestamp: 1_700_000_000 }));
   const ingestJob = (series: string): LoadJob => ({ ...base, series, concurrency: 10, rate: 500, paths: ['/events'], bodies: ingestBodies() });
   const alone = await runJob(loads[0], ingestJob('ingest'));
+  // Beside as many hybrid requests as the clients can make (the machine saturated), then beside a paced
+  // hybrid load (`rate`, what a server is run at): the second separates what recommendations cost ingest
+  // on the event loop from what a saturated machine costs the broker beside it.
   const [loaded] = await Promise.all([
     runJob(loads[0], ingestJob('ingest under load')),
     runJob(loads[1], { ...base, series: 'hybrid (beside ingest)', paths: recommendationPaths([...users.plain, ...users.fresh], 'hybrid', 20_000, 500) }),
   ]);
-  for (const r of [alone, loaded]) console.log(`    ${r.series.padEnd(26)} ${String(r.requests).padStart(7)} ${String(r.failed).padStart(6)} ${String(r.requests_per_s).padStart(8)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${r.max_ms.toFixed(2).padStart(8)}`);
+  const [paced] = await Promise.all([
+    runJob(loads[0], ingestJob(`ingest under ${settings.rate}/s`)),
+    runJob(loads[1], { ...base, series: `hybrid @${settings.rate}/s (beside ingest)`, rate: settings.rate, paths: recommendationPaths([...users.plain, ...users.fresh], 'hybrid', 20_000, 600) }),
+  ]);
+  for (const r of [alone, loaded, paced]) console.log(`    ${r.series.padEnd(26)} ${String(r.requests).padStart(7)} ${String(r.failed).padStart(6)} ${String(r.requests_per_s).padStart(8)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${r.max_ms.toFixed(2).padStart(8)}`);
 
   // The ingest series left the fresh-rating writer a backlog (DynamoDB Local writes a few hundred items/s here): the lag is measured once it is drained.
   await drained();
@@ -172,7 +180,14 @@ async function measureConfiguration(
   console.log(`    freshness lag (202 → left out on ${urls.length === 1 ? 'the replica' : `all ${urls.length} replicas`}): p50 ${lag.p50_ms} ms, p99 ${lag.p99_ms} ms, max ${lag.max_ms} ms over ${lag.trials} ratings`);
   const memory = Object.fromEntries(apis.map((api) => [api.name, memoryOf(api.child.pid!)]));
   console.log(`    API memory: ${Object.entries(memory).map(([name, m]) => `${name} ${m.rss_mb} MB (peak ${m.peak_rss_mb} MB)`).join(', ')}`);
-  return { replicas: urls.length, series, ingest: { alone, under_recommendation_load: loaded, p99_ratio: Math.round((loaded.p99_ms / alone.p99_ms) * 100) / 100 }, freshness_lag: lag, memory };
+  const ratio = (r: LoadResult) => Math.round((r.p99_ms / alone.p99_ms) * 100) / 100;
+  return {
+    replicas: urls.length,
+    series,
+    ingest: { alone, under_recommendation_load: loaded, p99_ratio: ratio(loaded), under_paced_recommendation_load: paced, paced_p99_ratio: ratio(paced) },
+    freshness_lag: lag,
+    memory,
+  };
 }
 
 async function answerIds(url: string, userId: number): Promise<number[]> {
