@@ -1,8 +1,6 @@
 import { activityInfo, heartbeat } from '@temporalio/activity';
 import { extendWatermark, type BronzeWatermark } from '../domain/bronze';
-import { parseStoredEvent } from '../domain/events';
-import { eventIdentity } from '../domain/event-identity';
-import { endOfIngestionDate, orderingTime } from '../domain/event-time';
+import { decodeParsedEvents, parseBronzeObject, partitionDate, type ParsedEvents } from '../domain/bronze-object';
 import { HashedIdSet } from '../domain/hashed-id-set';
 import { RatingCollector } from '../recommender/ratings-table';
 import type { MovieFeatures, UserFeatures } from '../recommender/features';
@@ -13,8 +11,10 @@ import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
 import { readSilverFeatures, readSilverRatings, silverPrefix, writeSilverFeatures, writeSilverRatings } from './silver';
 import { writeChangedFeatures } from './publish-features';
-import { clearPublished, featureChanges, latestPublishedSnapshotBefore, latestSnapshotBefore, readEventIds, readMergeResult, readSnapshot, writeMergeResult, writeEventIds, writeSnapshot, type MergeResult } from './silver-state';
+import { clearPublished, featureChanges, parsedEventsKey, latestPublishedSnapshotBefore, latestSnapshotBefore, readEventIds, readMergeResult, readSnapshot, writeMergeResult, writeEventIds, writeSnapshot, type MergeResult } from './silver-state';
 import type { ExtractSummary } from './types';
+
+const decoder = new TextDecoder();
 
 /** Where a previous attempt got to; a retry skips what is already durable. */
 interface ExtractCheckpoint {
@@ -26,10 +26,6 @@ interface ExtractCheckpoint {
   movies_written?: number;
 }
 
-/** `dt=YYYY-MM-DD/` of a bronze key, or undefined. */
-function partitionDate(key: string): string | undefined {
-  return /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
-}
 
 export interface ExtractInput {
   run_date: string;
@@ -54,6 +50,14 @@ export interface ExtractInput {
  */
 export function createExtractFeatures(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
+  /** An object's valid events: as the validation shards stored them, or parsed from its JSON lines. */
+  const validEventsOf = async (key: string): Promise<ParsedEvents> => {
+    const parsed = await deps.store.get(parsedEventsKey(key));
+    if (parsed !== undefined) return decodeParsedEvents(parsed);
+    const bytes = await deps.store.get(key);
+    if (bytes === undefined) throw new Error(`bronze object ${key} vanished while it was merged`);
+    return parseBronzeObject(key, decoder.decode(bytes), 0).valid;
+  };
   return async function extractFeatures(input: ExtractInput): Promise<ExtractSummary> {
     const { store, features, settings } = deps;
     const runDate = input.run_date;
@@ -106,28 +110,19 @@ export function createExtractFeatures(deps: ActivityDeps) {
         for (const key of toMerge) {
           throwIfCancelled();
           objects++;
-          // Per object only the ingestion date is known, so a timestamp is capped at that day's end (plus the skew).
-          const acceptedBy = endOfIngestionDate(partitionDate(key)!);
-          for await (const line of store.lines(key)) {
-            if (line.trim() === '') continue;
-            let raw: unknown;
-            try {
-              raw = JSON.parse(line);
-            } catch {
-              continue;
-            }
-            const parsed = parseStoredEvent(raw);
-            if (!parsed.ok) continue;
-            eventsRead++;
-            const event = parsed.event;
-            if (!seen.add(eventIdentity(event))) {
+          const events = await validEventsOf(key);
+          eventsRead += events.userIds.length;
+          for (let k = 0; k < events.userIds.length; k++) {
+            if (!seen.addHash(events.identityHashes[2 * k]!, events.identityHashes[2 * k + 1]!)) {
               duplicates++;
               continue;
             }
-            collector.add(event.user_id, event.movie_id, event.rating, orderingTime(Date.parse(event.timestamp), acceptedBy) / 1000);
+            collector.add(events.userIds[k]!, events.movieIds[k]!, events.ratings[k]!, events.orderingTimes[k]!);
           }
           progress = { phase: 'read', objects, events: eventsRead };
         }
+        // Merged (a retry that needs them again parses the JSON): the validation shards' copies can go.
+        for (const key of toMerge) await store.delete(parsedEventsKey(key));
         const catalog = toRecommenderMovies(await readCatalog(store));
         const collected = collector.collected();
         // The same Bayesian prior as the recommender's rerank, so features and rankings agree.

@@ -5,12 +5,13 @@ import { createExtractFeatures } from './extract-features';
 import { createPublishFeatures } from './publish-features';
 import { createReloadApi } from './reload-api';
 import { createAssembleModel, createPrecomputeCandidates, createTrainModel } from './train-model';
-import { createPlanValidation, createValidateData } from './validate-data';
+import { createPlanValidation, createValidateData, createValidateShard } from './validate-data';
 
 /** The batch workflow's activities, with their clients injected (the worker or a test builds `deps`). */
 export function createActivities(deps: ActivityDeps) {
   return {
     planValidation: createPlanValidation(deps),
+    validateShard: createValidateShard(deps),
     validateData: createValidateData(deps),
     extractFeatures: createExtractFeatures(deps),
     publishFeatures: createPublishFeatures(deps),

@@ -12,6 +12,14 @@ import type { ExtractSummary } from './types';
  */
 
 const stateRoot = 'silver/state/';
+
+/**
+ * Where a bronze object's valid events are kept once the validation shards have parsed them, until
+ * extract has merged them (the bronze key's path under `silver/parsed/`).
+ */
+export function parsedEventsKey(bronzeKey: string): string {
+  return `silver/parsed/${bronzeKey}.bin`;
+}
 const statePrefix = (runDate: string) => `${stateRoot}dt=${runDate}/`;
 export const snapshotKey = (runDate: string) => `${statePrefix(runDate)}snapshot.json`;
 const eventIdsKey = (runDate: string) => `${statePrefix(runDate)}event-ids.bin`;

@@ -42,8 +42,10 @@ export interface BatchOptions {
 }
 
 /**
- * The task queue of the train stage's candidate shards: the batch queue's, with its own workers' limit
- * on how many run at once per process (each takes a core), apart from the stages' activities.
+ * The task queue of the batch's shards (validation shards, the train stage's candidate shards): the
+ * batch queue's, with its own workers' limit on how many run at once per process (each takes a core),
+ * apart from the stages' activities. Named for the candidate shards, its first use: runs in flight
+ * keep finding it.
  */
 export function candidatesTaskQueue(batchTaskQueue: string): string {
   return `${batchTaskQueue}-candidates`;

@@ -25,6 +25,11 @@ export class HashedIdSet {
   /** Adds the id; true when it was not there yet. */
   add(id: string): boolean {
     const [h, l] = hash64(id);
+    return this.addHash(h, l);
+  }
+
+  /** Adds an id by its `hash64` (computed elsewhere, e.g. in a thread); true when it was not there yet. */
+  addHash(h: number, l: number): boolean {
     if (this.count * 2 >= this.used.length) this.grow();
     return this.insert(h, l);
   }
@@ -86,7 +91,7 @@ export class HashedIdSet {
 }
 
 /** Two independent 32-bit FNV-1a variants over the UTF-16 code units, as one 64-bit hash. */
-function hash64(id: string): [number, number] {
+export function hash64(id: string): [number, number] {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x5bd1e995;
   for (let i = 0; i < id.length; i++) {

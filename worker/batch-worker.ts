@@ -23,8 +23,8 @@ export interface BatchWorkers {
 }
 
 /**
- * The batch task queue's worker (the workflow bundle and the stages' activities) and the candidate
- * shards' (`precomputeCandidates` only), which runs at most `shardConcurrency` shards at once: each
+ * The batch task queue's worker (the workflow bundle and the stages' activities) and the shards'
+ * (validation shards and candidate shards), which runs at most `shardConcurrency` shards at once: each
  * takes a core for its thread, while the stages' activities are mostly waiting on I/O.
  */
 export async function createBatchWorkers(connection: NativeConnection, temporal: Config['temporal'], activities: BatchActivities, shardConcurrency: number): Promise<BatchWorkers> {
@@ -39,7 +39,7 @@ export async function createBatchWorkers(connection: NativeConnection, temporal:
     connection,
     namespace: temporal.namespace,
     taskQueue: candidatesTaskQueue(temporal.taskQueue),
-    activities: { precomputeCandidates: activities.precomputeCandidates },
+    activities: { validateShard: activities.validateShard, precomputeCandidates: activities.precomputeCandidates },
     maxConcurrentActivityTaskExecutions: shardConcurrency,
   });
   return {

@@ -56,11 +56,21 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
     }
   }
 
+  // Shards of the batch (validation, candidate pools) run on the shard queue, whose workers bound how many each runs at once.
+  const shards = proxyActivities<BatchActivities>({ ...shardActivity, taskQueue: candidatesTaskQueue(workflowInfo().taskQueue) });
   await stage('validateData', async () => {
-    // Runs started before the plan existed replay without it (their histories have no plan activity).
-    const validation = patched('validation-timeout-by-volume') ? validationActivity((await io.planValidation({ run_date: runDate })).bytes) : ioActivity;
-    const validate = proxyActivities<BatchActivities>(validation);
-    return validate.validateData({ run_date: runDate, ...(input.accept_volume === true ? { accept_volume: true } : {}) });
+    // Runs started before the plan existed replay without it (their histories have no plan activity), and before the shards without them.
+    const plan = patched('validation-timeout-by-volume') ? await io.planValidation({ run_date: runDate }) : undefined;
+    const validate = proxyActivities<BatchActivities>(plan ? validationActivity(plan.bytes) : ioActivity);
+    const parsed =
+      plan && patched('validation-shards')
+        ? await mapBounded(
+            Array.from({ length: plan.shards }, (_, shard) => shard),
+            plan.shard_width,
+            (shard) => shards.validateShard({ run_date: runDate, shard, shards: plan.shards }),
+          )
+        : undefined;
+    return validate.validateData({ run_date: runDate, ...(input.accept_volume === true ? { accept_volume: true } : {}), ...(parsed ? { shards: parsed } : {}) });
   });
   // Runs started before the stages ran side by side replay as they ran: extract wrote DynamoDB itself, evaluate followed train.
   const besideTraining = patched('publish-and-evaluate-beside-training');
@@ -72,7 +82,6 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
   published?.catch(() => undefined);
 
   // Fit once, then the candidate shards over every worker of the shard queue, then join them into the artifact.
-  const shards = proxyActivities<BatchActivities>({ ...shardActivity, taskQueue: candidatesTaskQueue(workflowInfo().taskQueue) });
   const fitting = compute.trainModel({ run_date: runDate, ratings_prefix: extracted.ratings_prefix, bronze_watermark: extracted.bronze_watermark });
   const trainStage = stage('trainModel', async () => {
     const fit = await fitting;

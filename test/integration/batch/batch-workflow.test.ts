@@ -58,7 +58,8 @@ describe('batch workflow (Temporal, MinIO, DynamoDB Local)', function () {
     async function runBatch() {
       const { handle } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
       const outcome = await handle.result();
-      return { outcome, progress: await queryProgress(handle) };
+      const scheduled = ((await handle.fetchHistory()).events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+      return { outcome, progress: await queryProgress(handle), scheduled };
     }
 
     before(async () => {
@@ -86,6 +87,15 @@ describe('batch workflow (Temporal, MinIO, DynamoDB Local)', function () {
       assert.ok(evaluate.started_at > train.started_at && evaluate.started_at < train.finished_at, 'evaluateModel starts after the fit, before the shards end');
       assert.equal(publish.details.users_written, 943);
       assert.equal(extract.details.users_written, 0);
+    });
+
+    it('validates the day in shards, whose parsed events extract merges instead of the JSON, then removes', async () => {
+      assert.equal(result.scheduled.filter((name) => name === 'validateShard').length, 10, 'one shard per object (10 objects, width 8: up to 16 shards)');
+      const validation = result.outcome.stages.find((s) => s.name === 'validateData')!;
+      assert.equal(validation.details.valid, 100_000);
+      const left: string[] = [];
+      for await (const object of env.store.list('silver/parsed/')) left.push(object.key);
+      assert.deepEqual(left, []);
     });
 
     it('writes features for every user and every movie to DynamoDB', async () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure, type Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createPlanValidation, createValidateData, validationReportKey } from '../../../activities/validate-data';
+import { parsedEventsKey } from '../../../activities/silver-state';
+import { createPlanValidation, createValidateData, createValidateShard, validationReportKey, type ValidationShard, type ValidationShardSummary } from '../../../activities/validate-data';
 import { validationActivity } from '../../../workflows/activity-options';
 import { batchSettings } from '../../../activities/settings';
 import type { ValidationSummary } from '../../../activities/types';
@@ -102,8 +103,50 @@ describe('activities/validate-data: repeated event ids', () => {
     await store.put(`${bronzeDatePrefix(settings.bronzePrefix, date)}b.jsonl`, 'y'.repeat(500));
     await store.put(`${bronzeDatePrefix(settings.bronzePrefix, day(41))}c.jsonl`, 'z'.repeat(99));
     const plan = await createPlanValidation({ store, features: unused as never, replicas: unused as ReplicaRegistry, modelServerAt: () => unused as ModelServer, settings })({ run_date: date });
-    assert.deepEqual(plan, { run_date: date, objects: 2, bytes: 1500 });
+    assert.deepEqual(plan, { run_date: date, objects: 2, bytes: 1500, shards: 2, shard_width: settings.shards.width });
     assert.equal(validationActivity(0).startToCloseTimeout, 5 * 60_000);
     assert.equal(validationActivity(3_000_000_000).startToCloseTimeout, 5 * 60_000 + 3_000_000, 'a 3 GB day gets 50 more minutes');
+  });
+});
+
+describe('activities/validate-data: validation shards', () => {
+  it('count what one pass over the day counts, repeats across shards included, and leave each object’s valid events for extract', async () => {
+    const store = new MemoryObjectStore();
+    await store.put(CATALOG_MOVIES_KEY, [1, 2, 3].map((id) => JSON.stringify({ movie_id: id, title: `m${id}`, genres: ['Drama'] })).join('\n'));
+    const date = day(50);
+    const event = (id: string, user: number, movie: number) => JSON.stringify({ event_id: id, user_id: user, movie_id: movie, rating: 4, timestamp: `${date}T12:00:00.000Z` });
+    // Five objects over three shards: an exact repeat and a reused id land in other objects (and shards) than their originals.
+    const objects = [
+      [event('a', 1, 1), event('b', 2, 2), '{"event_id":"bad"}'],
+      [event('a', 1, 1), event('c', 3, 9), 'not json'],
+      [event('a', 5, 1), event('d', 4, 3)],
+      ['', event('e', 1, 2), event('f', 2, 2)],
+      [event('b', 2, 2), event('g', 6, 9)],
+    ];
+    for (const [k, lines] of objects.entries()) await store.put(`${bronzeDatePrefix(settings.bronzePrefix, date)}p${k}.jsonl`, `${lines.join('\n')}\n`);
+    const deps = { store, settings, features: unused as never, replicas: unused as ReplicaRegistry, modelServerAt: () => unused as ModelServer };
+    const environment = new MockActivityEnvironment(undefined, { logger: silent });
+    const validateData = createValidateData(deps);
+    // This day is refused (invalid lines, unknown movies): the verdict and the report are what both ways must agree on.
+    const verdict = (run: Promise<ValidationSummary>) => run.then(() => 'accepted', (err: unknown) => (err instanceof ApplicationFailure ? err.message : String(err)));
+    const reportNow = async (): Promise<Record<string, unknown>> => ({ ...(JSON.parse(new TextDecoder().decode(await store.get(validationReportKey(date)))) as Record<string, unknown>), checked_at: '' });
+    const whole = await verdict(environment.run<[{ run_date: string }], ValidationSummary, typeof validateData>(validateData, { run_date: date }));
+    const wholeReport = await reportNow();
+
+    const validateShard = createValidateShard(deps);
+    const summaries: ValidationShardSummary[] = [];
+    for (let shard = 0; shard < 3; shard++) summaries.push(await environment.run<[ValidationShard], ValidationShardSummary, typeof validateShard>(validateShard, { run_date: date, shard, shards: 3 }));
+    assert.deepEqual(summaries.map((s) => s.objects), [2, 2, 1]);
+    const sharded = await verdict(environment.run<[{ run_date: string; shards: ValidationShardSummary[] }], ValidationSummary, typeof validateData>(validateData, { run_date: date, shards: summaries }));
+
+    assert.equal(sharded, whole);
+    assert.match(whole, /not usable/);
+    assert.deepEqual(await reportNow(), wholeReport, 'the same report, samples included');
+    assert.deepEqual(
+      ['events', 'valid', 'invalid', 'duplicate_event_ids', 'conflicting_event_ids', 'unknown_movies'].map((count) => wholeReport[count]),
+      [12, 10, 2, 2, 1, 2],
+      'a is repeated once exactly and reused once, b is repeated once; movie 9 is unknown twice',
+    );
+    for (let k = 0; k < objects.length; k++) assert.ok(await store.head(parsedEventsKey(`${bronzeDatePrefix(settings.bronzePrefix, date)}p${k}.jsonl`)), `object ${k}'s valid events are kept`);
   });
 });

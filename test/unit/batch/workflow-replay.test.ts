@@ -27,18 +27,19 @@ describe('workflows: recorded batch histories replay against the current code', 
   this.timeout(120_000);
   before(() => quietTemporalRuntime());
 
-  it('has histories of a deployed run, a refused one, a killed shard worker, a failed shard, a cancellation, one with the validation plan, and runs with publishing and evaluation beside the training', () => {
+  it('has histories of a deployed run, a refused one, a killed shard worker, a failed shard, a cancellation, one with the validation plan, and runs of each shape with the stages in parallel', () => {
     assert.deepEqual(histories.map((h) => h.workflowId), [
       'cancelled',
       'deployed-and-reloaded',
       'gate-refused',
+      'parallel-cancelled',
+      'parallel-deployed-and-reloaded',
+      'parallel-retried',
+      'parallel-shard-failed',
+      'parallel-shard-worker-killed',
       'planned-validation',
       'shard-failed',
       'shard-worker-killed',
-      'side-by-side-cancelled',
-      'side-by-side-retried',
-      'side-by-side-shard-failed',
-      'side-by-side-shard-worker-killed',
     ]);
   });
 
