@@ -209,8 +209,12 @@ function choleskySolve(a: Float64Array, b: Float64Array, k: number): void {
   }
 }
 
-/** The user's ALS score x·y_i of each of `items`. */
+/**
+ * The user's ALS score x·y_i of each of `items`; all 0 (no opinion) when any is not finite, which a
+ * fitted model never gives but a system without a positive pivot or factors that overflow would.
+ */
 export function alsScores(movieFactors: MovieFactors, user: Float64Array, items: Int32Array): Float64Array {
   const k = movieFactors.factors;
-  return Float64Array.from(items, (i) => dot(movieFactors.values, i * k, user, 0, k));
+  const scores = Float64Array.from(items, (i) => dot(movieFactors.values, i * k, user, 0, k));
+  return scores.every(Number.isFinite) ? scores : scores.fill(0);
 }

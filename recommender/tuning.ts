@@ -46,11 +46,11 @@ export const tunedBetas: readonly number[] = [0.5, 0.6, 0.7];
 export const tunedEaseLambdas: readonly number[] = [300, 500];
 /** Hybrid blends tried: around the defaults, trading user-based against item-cf against content. */
 export const tunedWeights: readonly HybridWeights[] = [
-  { userCf: 0.2, itemCf: 0.6, content: 0.2 },
-  { userCf: 0.1, itemCf: 0.7, content: 0.2 },
-  { userCf: 0.3, itemCf: 0.5, content: 0.2 },
-  { userCf: 0.2, itemCf: 0.5, content: 0.3 },
-  { userCf: 0.2, itemCf: 0.4, content: 0.4 },
+  { userCf: 0.2, itemCf: 0.6, content: 0.2, als: 0 },
+  { userCf: 0.1, itemCf: 0.7, content: 0.2, als: 0 },
+  { userCf: 0.3, itemCf: 0.5, content: 0.2, als: 0 },
+  { userCf: 0.2, itemCf: 0.5, content: 0.3, als: 0 },
+  { userCf: 0.2, itemCf: 0.4, content: 0.4, als: 0 },
 ];
 
 /**

@@ -77,6 +77,12 @@ describe('recommender: implicit ALS', () => {
     assert.ok(once.values.every(Number.isFinite));
   });
 
+  it('gives no opinion (every score 0) rather than NaN when the solve breaks down', () => {
+    const overflowing: MovieFactors = { factors: 2, values: Float32Array.of(3e38, 3e38, 1, 2, 2, 1) };
+    const x = alsUserFactors(overflowing, movieGram(overflowing, 1), 10, { user: 0, fromModel: false, movies: Int32Array.of(0), ratings: Float32Array.of(5), centred: Float32Array.of(0) }, alsScratch(2));
+    assert.deepEqual(Array.from(alsScores(overflowing, x, Int32Array.of(1, 2))), [0, 0]);
+  });
+
   it('ranks the unseen movies of a user’s taste above those of the other taste', () => {
     // Users 1–8 watch movies 1–5, users 9–16 movies 6–10; user 17 has seen 1, 2 and 3.
     const triples: [number, number, number][] = [];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { buildUserItemMatrix, HybridRecommender, methods, UnknownMovieError } from '../../../recommender';
 import type { HybridParams } from '../../../recommender';
+import { alsScores, alsScratch, alsUserFactors, defaultAlsParams } from '../../../recommender/als';
 import { ratings, tinyMovies } from './fixtures';
 
 const data = ratings([
@@ -44,6 +45,29 @@ describe('recommender: HybridRecommender', () => {
     assert.equal(Math.min(...recalls), 0);
     const scores = result.items.map((i) => i.score);
     assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
+  });
+
+  it('fits ALS only when the hybrid weighs it, and adds ALS’s score of the recalls’ candidates, reasons kept', () => {
+    assert.equal(model.state.movieFactors.factors, 0, 'the library default does not weigh ALS');
+    const weights = { userCf: 0.5, itemCf: 0, content: 0, als: 2 };
+    const withAls = HybridRecommender.fit(buildUserItemMatrix(data), tinyMovies, { ...params, qualityWeight: 0, hybridWeights: weights, als: { ...defaultAlsParams, factors: 3, regularisation: 1 } });
+    const { movieFactors, derived, matrix } = withAls.state;
+    assert.equal(movieFactors.values.length, matrix.numMovies * 3);
+    const u = matrix.userIndex.get(1)!;
+    const profile = { user: u, fromModel: true, movies: matrix.colIdx.subarray(matrix.rowPtr[u], matrix.rowPtr[u + 1]), ratings: new Float32Array(3), centred: new Float32Array(3) };
+    const user = alsUserFactors(movieFactors, derived.alsGram, defaultAlsParams.confidence, profile, alsScratch(3));
+    // User-based finds 4, 5 and 6: its recall scores are its list min-max normalised, ALS's are normalised the same way.
+    const userBased = withAls.recommend(1, { method: 'user-based', limit: 3 }).items;
+    const als = alsScores(movieFactors, user, Int32Array.from(userBased, (item) => matrix.movieIndex.get(item.movieId)!));
+    const normalised = (values: number[]) => values.map((v) => (v - Math.min(...values)) / (Math.max(...values) - Math.min(...values)));
+    const alsShare = normalised(Array.from(als));
+    const expected = normalised(userBased.map((item, k) => weights.userCf * item.recall_score + weights.als * alsShare[k]!));
+    const hybrid = withAls.recommend(1, { method: 'hybrid', limit: 3 }).items;
+    userBased.forEach((item, k) => {
+      const mixed = hybrid.find((h) => h.movieId === item.movieId)!;
+      assert.ok(Math.abs(mixed.recall_score - expected[k]!) < 1e-6, `movie ${item.movieId}: ${mixed.recall_score} against ${expected[k]}`);
+      assert.equal(mixed.reason, item.reason, 'ALS brings no reason of its own');
+    });
   });
 
   it('item-based recall = (1 + cos(user taste, movie) − cos(audience taste, movie)) / 2, tastes weighted by rating − minimum', () => {
