@@ -162,6 +162,7 @@ const paramsSchema = z.strictObject({
   predictionUserWeight: fraction,
   candidatePool: nonNegativeInt,
   minCandidateRatings: nonNegative,
+  hybridMinCandidateRatings: nonNegative,
   minUserRatings: nonNegative,
   priorWeight: z.number().positive(),
   qualityWeight: fraction,

@@ -32,6 +32,7 @@ export const defaultHybridParams: HybridParams = {
   predictionUserWeight: 0.6,
   candidatePool: 100,
   minCandidateRatings: 30,
+  hybridMinCandidateRatings: 10,
   minUserRatings: 5,
   priorWeight: 10,
   qualityWeight: 0.3,
@@ -336,7 +337,7 @@ export class HybridRecommender {
         return blends.map(() => few);
       }
       const recalls = this.recallsOf(profile);
-      return blends.map((weights) => ids(this.selectFrom(this.hybridRecall(recalls, weights)), 'personalised'));
+      return blends.map((weights) => ids(this.selectFrom(this.hybridRecall(recalls, weights), this.params.hybridMinCandidateRatings), 'personalised'));
     } finally {
       for (const i of profile.movies) seen[i] = 0;
     }
@@ -373,8 +374,8 @@ export class HybridRecommender {
     return addScores(mixed, alsScores(movieFactors, recalls.als(), mixed.items), weights.als);
   }
 
-  private selectFrom(recall: Recall): Pool {
-    return selectPool(recall, (item) => this.ratingCount(item), this.params.minCandidateRatings, this.params.candidatePool);
+  private selectFrom(recall: Recall, minRatings = this.params.minCandidateRatings): Pool {
+    return selectPool(recall, (item) => this.ratingCount(item), minRatings, this.params.candidatePool);
   }
 
   /**
@@ -388,7 +389,7 @@ export class HybridRecommender {
     const build: Record<Method, () => Pool> = {
       'user-based': () => this.selectFrom(user().items.length > 0 ? user() : content()),
       'item-based': () => this.selectFrom(content()),
-      hybrid: () => this.selectFrom(this.hybridRecall(recalls, this.params.hybridWeights)),
+      hybrid: () => this.selectFrom(this.hybridRecall(recalls, this.params.hybridWeights), this.params.hybridMinCandidateRatings),
       'item-cf': () => this.selectFrom(item().items.length > 0 ? item() : content()),
     };
     return method === 'all' ? methods.map((m) => build[m]()) : [build[method]()];

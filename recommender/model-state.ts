@@ -28,6 +28,12 @@ export interface HybridParams {
   candidatePool: number;
   /** Candidates need at least this many ratings (the popular fallback is not filtered). */
   minCandidateRatings: number;
+  /**
+   * The same for the hybrid's candidates. The filter is there for the content recall, which cannot tell
+   * a movie few people watched from one many did; the hybrid's collaborative recalls and ALS can, so
+   * it needs less of it.
+   */
+  hybridMinCandidateRatings: number;
   /** Users with fewer ratings get content from their few ratings instead of CF. */
   minUserRatings: number;
   /** C of the Bayesian-shrunk mean rating, in ratings. */

@@ -14,6 +14,7 @@ const data = ratings([
 const params: Partial<HybridParams> = {
   minUserRatings: 2,
   minCandidateRatings: 0,
+  hybridMinCandidateRatings: 0,
   userCf: { centring: 'none', similarityThreshold: 0, minCoRated: 1, shrinkage: 0, overlapWeighting: false, maxNeighbours: 10, recallNeighbours: 10, maxRatersScanned: 0, rescoredNeighbours: 10 },
 };
 const model = HybridRecommender.fit(buildUserItemMatrix(data), tinyMovies, params);
@@ -68,6 +69,18 @@ describe('recommender: HybridRecommender', () => {
       assert.ok(Math.abs(mixed.recall_score - expected[k]!) < 1e-6, `movie ${item.movieId}: ${mixed.recall_score} against ${expected[k]}`);
       assert.equal(mixed.reason, item.reason, 'ALS brings no reason of its own');
     });
+  });
+
+  it('filters the hybrid’s candidates by a minimum of ratings of their own', () => {
+    // User 1 can be recommended movies 4 and 5 (two ratings each) and 6 (one).
+    const strict = HybridRecommender.fit(buildUserItemMatrix(data), tinyMovies, { ...params, minCandidateRatings: 3, hybridMinCandidateRatings: 2 });
+    const userBased = strict.recommend(1, { method: 'user-based', limit: 3 });
+    assert.equal(userBased.path, 'popular');
+    assert.ok(userBased.items.every((item) => item.reason === 'popular with high ratings'));
+    const hybrid = strict.recommend(1, { method: 'hybrid', limit: 3 });
+    assert.equal(hybrid.path, 'personalised');
+    assert.deepEqual(hybrid.items.slice(0, 2).map((item) => item.movieId).sort(), [4, 5]);
+    assert.deepEqual(hybrid.items[2], userBased.items.find((item) => item.movieId === 6), 'movie 6 only as the popular fill');
   });
 
   it('item-based recall = (1 + cos(user taste, movie) − cos(audience taste, movie)) / 2, tastes weighted by rating − minimum', () => {
