@@ -124,8 +124,8 @@ function main(): void {
   );
   for (const [s, tuning] of (result.tuning ?? []).entries()) {
     const table = (t: (typeof tuning.trials)[number]) => (usesEase(tuning.params.itemCf) ? `λ ${t.easeLambda}` : `β ${t.beta}`);
-    const tried = tuning.trials.map((t) => `${table(t)}, weights ${t.weights.userCf}/${t.weights.itemCf}/${t.weights.content}: ${t.ndcg.toFixed(4)}`);
-    console.log(`split ${s + 1}: tuned on ${tuning.validationUsers} validation users (NDCG@10, user-based/item-cf/content): ${tried.join('; ')}`);
+    const tried = tuning.trials.map((t) => `${table(t)}, weights ${t.weights.userCf}/${t.weights.itemCf}/${t.weights.content}/${t.weights.als}: ${t.ndcg.toFixed(4)}`);
+    console.log(`split ${s + 1}: tuned on ${tuning.validationUsers} validation users (NDCG@10, weights user-based/item-cf/content/ALS): ${tried.join('; ')}`);
     console.log(`split ${s + 1}: chose ${JSON.stringify(tuning.params)}`);
   }
   if (values.export !== undefined && result.lists) console.log(`wrote ${writeEvaluationExport(values.export, result.lists).join(', ')}`);

@@ -24,7 +24,8 @@ import type { Movie } from './types';
  *              B bytes  body: typed-array sections (little-endian), each at an 8-byte aligned offset
  *
  * Sections: user ids, movie ids, CSR row pointers / movie indices / ratings, user and movie biases,
- * the content similarity (dense or top-K lists), the catalog as UTF-8 JSON and, when the batch
+ * the content similarity (dense or top-K lists), item-cf's neighbour table, ALS's movie factors (empty
+ * when the hybrid does not weigh ALS), the catalog as UTF-8 JSON and, when the batch
  * precomputed them, the candidate pools per user and method. The movie → users index, quality
  * scores and scratch buffers are rebuilt on load (linear time).
  *
@@ -32,7 +33,7 @@ import type { Movie } from './types';
  * decoding checks everything serving relies on (see `deserializeCore`), so that a decoded model never
  * reads outside its arrays, loops past them or allocates more than its sections justify.
  */
-export const artifactFormatVersion = 4;
+export const artifactFormatVersion = 5;
 const magic = 'MRMB';
 const prefixLength = 24;
 /** The largest length of an Int32Array-indexed structure: pointers and indices are int32. */
@@ -48,6 +49,10 @@ const biasBounds = { min: -maxRatingMagnitude, max: maxRatingMagnitude };
 const maxYearWeight = 1e6;
 /** Each year width adds one feature to every movie when the content vectors are rebuilt on load. */
 const maxYearWidths = 16;
+/** ALS's factors per movie: serving allocates a k × k system per recommender, and solves it per request. */
+const maxAlsFactors = 1024;
+/** Within this bound ALS's k × k system (a sum over at most 2^31 movies of products of factors) stays finite. */
+const maxFactorMagnitude = 1e6;
 
 export interface ArtifactMetadata {
   snapshotId: string;
@@ -73,6 +78,7 @@ const sectionTypes = {
   itemCfPtr: 'i32',
   itemCfIdx: 'i32',
   itemCfWeight: 'f32',
+  movieFactors: 'f32',
   candidatePtr: 'i32',
   candidateItems: 'i32',
   candidateRecall: 'f32',
@@ -144,10 +150,19 @@ const paramsSchema = z.strictObject({
   }),
   itemCf: z.strictObject({ neighbours: nonNegativeInt, easeMaxMovies: nonNegativeInt, easeLambda: z.number().positive(), alpha: nonNegative, beta: nonNegative }),
   baseline: z.strictObject({ regUser: nonNegative, regItem: nonNegative, epochs: nonNegativeInt }),
-  hybridWeights: z.strictObject({ userCf: nonNegative, itemCf: nonNegative, content: nonNegative }),
+  // λ > 0 keeps every user's ALS system positive definite, so its Cholesky solve never meets a zero pivot.
+  als: z.strictObject({
+    factors: z.int().min(0).max(maxAlsFactors),
+    regularisation: z.number().positive(),
+    confidence: nonNegative,
+    epochs: nonNegativeInt,
+    conjugateGradientSteps: nonNegativeInt,
+  }),
+  hybridWeights: z.strictObject({ userCf: nonNegative, itemCf: nonNegative, content: nonNegative, als: nonNegative }),
   predictionUserWeight: fraction,
   candidatePool: nonNegativeInt,
   minCandidateRatings: nonNegative,
+  hybridMinCandidateRatings: nonNegative,
   minUserRatings: nonNegative,
   priorWeight: z.number().positive(),
   qualityWeight: fraction,
@@ -183,7 +198,7 @@ function widthOf(type: SectionType): number {
 
 /** A fitted model (or its core, with the candidate pools when there are any) as artifact bytes. */
 export function serialize(model: HybridRecommender | (ModelCore & { candidates?: CandidateLists }), metadata: ArtifactMetadata): Uint8Array {
-  const { matrix, baselines, content, itemNeighbours, catalog, candidates, params } = model instanceof HybridRecommender ? model.state : model;
+  const { matrix, baselines, content, itemNeighbours, movieFactors, catalog, candidates, params } = model instanceof HybridRecommender ? model.state : model;
   const sections: [SectionName, SectionData][] = [
     ['userIds', matrix.userIds],
     ['movieIds', matrix.movieIds],
@@ -197,6 +212,7 @@ export function serialize(model: HybridRecommender | (ModelCore & { candidates?:
   if (content.kind === 'dense') sections.push(['contentDense', content.values]);
   else sections.push(['contentPtr', content.ptr], ['contentIdx', content.idx], ['contentSim', content.sim]);
   sections.push(['itemCfPtr', itemNeighbours.ptr], ['itemCfIdx', itemNeighbours.idx], ['itemCfWeight', itemNeighbours.weight]);
+  sections.push(['movieFactors', movieFactors.values]);
   if (candidates) {
     sections.push(['candidatePtr', candidates.ptr], ['candidateItems', candidates.items], ['candidateRecall', candidates.recallScore], ['candidateEvidence', candidates.evidence]);
   }
@@ -298,7 +314,7 @@ function expectedSections(header: ArtifactHeader): Set<SectionName> {
   const names: SectionName[] = ['userIds', 'movieIds', 'rowPtr', 'colIdx', 'values', 'userBias', 'itemBias', 'catalog'];
   if (header.content === 'dense') names.push('contentDense');
   else names.push('contentPtr', 'contentIdx', 'contentSim');
-  names.push('itemCfPtr', 'itemCfIdx', 'itemCfWeight');
+  names.push('itemCfPtr', 'itemCfIdx', 'itemCfWeight', 'movieFactors');
   if (header.candidates) names.push('candidatePtr', 'candidateItems', 'candidateRecall', 'candidateEvidence');
   return new Set(names);
 }
@@ -387,8 +403,8 @@ function checkDistinctIds(name: string, index: IdIndex): void {
  * against its schema (every parameter in range), the section table (see `checkSectionTable`), every
  * section's length against the header's counts, pointer arrays (from 0 to their list's length, never
  * decreasing), every index within its range and each list's indices distinct (matrix rows ascending),
- * ratings within [0, 10^6], biases within ±10^6, similarities and recall scores finite, the catalog's
- * shape, and the candidates' evidence naming a real movie.
+ * ratings within [0, 10^6], biases and ALS's factors within ±10^6, similarities and recall scores
+ * finite, the catalog's shape, and the candidates' evidence naming a real movie.
  */
 export function deserializeCore(bytes: Uint8Array, options: { views?: boolean } = {}): { core: ModelCore; candidates?: CandidateLists } {
   if (options.views && bytes.byteOffset % 8 !== 0) throw new RangeError('views need bytes at an 8-byte aligned offset');
@@ -472,6 +488,11 @@ export function deserializeCore(bytes: Uint8Array, options: { views?: boolean } 
     content = { kind: 'top-k', n: numMovies, ptr, idx, sim };
   }
   const itemNeighbours = neighbourLists('itemCfPtr', 'itemCfIdx', 'itemCfWeight');
+  // ALS's factors are fitted when the hybrid weighs ALS, and only then.
+  const factors = header.params.hybridWeights.als > 0 ? header.params.als.factors : 0;
+  const movieFactorValues = section('movieFactors');
+  expectLength('movieFactors', movieFactorValues.length, numMovies * factors, `numMovies × ${factors} ALS factors`);
+  checkFinite('movieFactors', movieFactorValues, { min: -maxFactorMagnitude, max: maxFactorMagnitude });
 
   const userIndex = IdIndex.of(userIds);
   const movieIndex = IdIndex.of(movieIds);
@@ -483,6 +504,7 @@ export function deserializeCore(bytes: Uint8Array, options: { views?: boolean } 
     baselines: { globalMean: header.globalMean, userBias, itemBias },
     content,
     itemNeighbours,
+    movieFactors: { factors, values: movieFactorValues },
     catalog,
     params: header.params,
   };

@@ -1,3 +1,4 @@
+import { alsScores, alsScratch, alsUserFactors, defaultAlsParams, fitAls, noMovieFactors } from './als';
 import { defaultBaselineParams, fitBaselines } from './baseline';
 import { CandidateListsBuilder, candidatePool, type CandidateLists } from './candidates';
 import { computeContentSimilarity, defaultContentParams, forEachSimilar } from './content';
@@ -8,7 +9,7 @@ import type { UserItemMatrix } from './matrix';
 import { withExtraMovies } from './matrix';
 import { deriveState, type HybridParams, type HybridWeights, type ModelCore, type ModelState } from './model-state';
 import { mergeRatings, type FreshRating, type Profile } from './profile';
-import { mixRecalls, mixScratch, ratingEvidence, reasonText, type MixScratch, type Recall } from './recall';
+import { addScores, mixRecalls, mixScratch, ratingEvidence, reasonText, type MixScratch, type Recall } from './recall';
 import { emptyPool, rankPool, selectPool, type Pool } from './rerank';
 import { topK } from './top-k';
 import type { Movie } from './types';
@@ -26,10 +27,12 @@ export const defaultHybridParams: HybridParams = {
   content: defaultContentParams,
   itemCf: defaultItemCfParams,
   baseline: defaultBaselineParams,
-  hybridWeights: { userCf: 0.2, itemCf: 0.6, content: 0.2 },
+  als: defaultAlsParams,
+  hybridWeights: { userCf: 0.2, itemCf: 0.6, content: 0.2, als: 0 },
   predictionUserWeight: 0.6,
   candidatePool: 100,
   minCandidateRatings: 30,
+  hybridMinCandidateRatings: 10,
   minUserRatings: 5,
   priorWeight: 10,
   qualityWeight: 0.3,
@@ -80,6 +83,7 @@ export function mergeParams(params: Partial<HybridParams> | undefined): HybridPa
     itemCf: { ...defaultHybridParams.itemCf, ...params?.itemCf },
     hybridWeights: { ...defaultHybridParams.hybridWeights, ...params?.hybridWeights },
     baseline: { ...defaultHybridParams.baseline, ...params?.baseline },
+    als: { ...defaultHybridParams.als, ...params?.als },
   };
 }
 
@@ -88,8 +92,9 @@ function displayTitle(movie: Movie): string {
 }
 
 /**
- * The hybrid recommender: user-based CF (request time, from the stored matrix) and content-based
- * similarity (precomputed), recall → rerank by quality (SPEC §2.8). When the model carries the batch's
+ * The hybrid recommender: user-based CF (request time, from the stored matrix), content-based
+ * similarity and item-cf's neighbour table (precomputed), and ALS's movie factors (a user's solved per
+ * call), recall → rerank by quality (SPEC §2.8). When the model carries the batch's
  * candidate pools, a user without fresh ratings is answered from them (a lookup and the rerank's second
  * half), with exactly the answer the recalls would compute. Synchronous: each instance keeps scratch
  * buffers for one call at a time, so each thread builds its own instance over the same (shareable) state.
@@ -100,6 +105,8 @@ export class HybridRecommender {
   private readonly contentRecaller: ContentRecaller;
   private readonly mix: MixScratch;
   private readonly itemCf: ItemCfScratch;
+  /** The k × k system of ALS's solve for a user. */
+  private readonly alsSystem: Float64Array;
   private readonly seen: Uint8Array;
   private readonly acc: Float64Array;
   private readonly touched: Int32Array;
@@ -113,13 +120,17 @@ export class HybridRecommender {
     this.contentRecaller = new ContentRecaller(state.content, derived.contentRows, derived.audienceCosine, derived.scale.min, n);
     this.mix = mixScratch(n);
     this.itemCf = itemCfScratch(n);
+    this.alsSystem = alsScratch(state.movieFactors.factors);
     this.seen = new Uint8Array(n);
     this.acc = new Float64Array(n);
     this.touched = new Int32Array(n);
     this.simRow = new Float64Array(n);
   }
 
-  /** Fits both models: the CF keeps the matrix (plus baselines), the content side precomputes similarity. */
+  /**
+   * Fits the model: the CF keeps the matrix (plus baselines), the content side precomputes similarity,
+   * item-cf its neighbour table, and ALS its movie factors when the hybrid weighs ALS.
+   */
   static fit(matrix: UserItemMatrix, movies: Movie[], params?: Partial<HybridParams>): HybridRecommender {
     const merged = mergeParams(params);
     const full = withExtraMovies(matrix, movies.map((m) => m.movieId));
@@ -130,6 +141,7 @@ export class HybridRecommender {
       baselines: fitBaselines(full, merged.baseline),
       content: computeContentSimilarity(catalog, merged.content),
       itemNeighbours: fitItemCf(full, merged.itemCf),
+      movieFactors: merged.hybridWeights.als > 0 ? fitAls(full, merged.als) : noMovieFactors,
       catalog,
       params: merged,
     });
@@ -325,35 +337,45 @@ export class HybridRecommender {
         return blends.map(() => few);
       }
       const recalls = this.recallsOf(profile);
-      return blends.map((weights) => ids(this.selectFrom(this.hybridRecall(recalls, weights)), 'personalised'));
+      return blends.map((weights) => ids(this.selectFrom(this.hybridRecall(recalls, weights), this.params.hybridMinCandidateRatings), 'personalised'));
     } finally {
       for (const i of profile.movies) seen[i] = 0;
     }
   }
 
-  /** The profile's recalls, each computed when first asked for. The caller has marked the profile's movies in `seen`. */
-  private recallsOf(profile: Profile): { user: () => Recall; item: () => Recall; content: () => Recall } {
+  /**
+   * The profile's recalls and ALS factors, each computed when first asked for. The caller has marked
+   * the profile's movies in `seen`.
+   */
+  private recallsOf(profile: Profile): { user: () => Recall; item: () => Recall; content: () => Recall; als: () => Float64Array } {
     let contentRecall: Recall | undefined;
     let userRecall: Recall | undefined;
     let itemRecall: Recall | undefined;
+    let alsUser: Float64Array | undefined;
+    const { movieFactors, derived, params } = this.state;
     return {
       content: () => (contentRecall ??= this.contentRecaller.recall(profile, this.seen)),
       user: () => (userRecall ??= this.userRecall(profile)),
       item: () => (itemRecall ??= itemCfRecall(this.state.itemNeighbours, profile, this.seen, this.itemCf)),
+      als: () => (alsUser ??= alsUserFactors(movieFactors, derived.alsGram, params.als.confidence, profile, this.alsSystem)),
     };
   }
 
+  /** The hybrid's recall: the three recalls mixed, then ALS's score of the candidates they found added with its weight. */
   private hybridRecall(recalls: ReturnType<HybridRecommender['recallsOf']>, weights: HybridWeights): Recall {
     const parts: [number, () => Recall][] = [
       [weights.userCf, recalls.user],
       [weights.itemCf, recalls.item],
       [weights.content, recalls.content],
     ];
-    return mixRecalls(parts.filter(([weight]) => weight > 0).map(([weight, recall]) => ({ recall: recall(), weight })), this.mix);
+    const mixed = mixRecalls(parts.filter(([weight]) => weight > 0).map(([weight, recall]) => ({ recall: recall(), weight })), this.mix);
+    const { movieFactors } = this.state;
+    if (!(weights.als > 0) || movieFactors.factors === 0 || mixed.items.length === 0) return mixed;
+    return addScores(mixed, alsScores(movieFactors, recalls.als(), mixed.items), weights.als);
   }
 
-  private selectFrom(recall: Recall): Pool {
-    return selectPool(recall, (item) => this.ratingCount(item), this.params.minCandidateRatings, this.params.candidatePool);
+  private selectFrom(recall: Recall, minRatings = this.params.minCandidateRatings): Pool {
+    return selectPool(recall, (item) => this.ratingCount(item), minRatings, this.params.candidatePool);
   }
 
   /**
@@ -367,7 +389,7 @@ export class HybridRecommender {
     const build: Record<Method, () => Pool> = {
       'user-based': () => this.selectFrom(user().items.length > 0 ? user() : content()),
       'item-based': () => this.selectFrom(content()),
-      hybrid: () => this.selectFrom(this.hybridRecall(recalls, this.params.hybridWeights)),
+      hybrid: () => this.selectFrom(this.hybridRecall(recalls, this.params.hybridWeights), this.params.hybridMinCandidateRatings),
       'item-cf': () => this.selectFrom(item().items.length > 0 ? item() : content()),
     };
     return method === 'all' ? methods.map((m) => build[m]()) : [build[method]()];

@@ -49,5 +49,7 @@ export { parseRatingsCsv, ratingsCsvChunks, ratingsCsvHeader, recommendationsCsv
 export type { ItemCfParams, ItemNeighbours } from './item-cf';
 export { concatItemNeighbours, defaultItemCfParams, fitItemCf, fitItemNeighbours, usesEase } from './item-cf';
 export { fitEaseNeighbours } from './ease';
+export type { AlsParams, MovieFactors } from './als';
+export { defaultAlsParams, fitAls } from './als';
 export type { TuningOptions, TuningResult, TuningTrial } from './tuning';
 export { tuneHybrid, tunedBetas, tunedEaseLambdas, tunedWeights } from './tuning';

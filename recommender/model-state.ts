@@ -1,3 +1,5 @@
+import type { AlsParams, MovieFactors } from './als';
+import { movieGram } from './als';
 import type { Baselines, BaselineParams } from './baseline';
 import { ratingScale } from './baseline';
 import type { CandidateLists } from './candidates';
@@ -16,7 +18,9 @@ export interface HybridParams {
   content: ContentParams;
   itemCf: ItemCfParams;
   baseline: BaselineParams;
-  /** Weights of the three recalls in the hybrid's recall (each normalised within its list first). */
+  /** The implicit ALS the hybrid scores its candidates with (fitted only when `hybridWeights.als` > 0). */
+  als: AlsParams;
+  /** Weights of the three recalls and of ALS's score in the hybrid's recall (each normalised within its list first). */
   hybridWeights: HybridWeights;
   /** Weight of the user-based prediction in the hybrid's rating prediction; the content-based one gets the rest. */
   predictionUserWeight: number;
@@ -24,6 +28,12 @@ export interface HybridParams {
   candidatePool: number;
   /** Candidates need at least this many ratings (the popular fallback is not filtered). */
   minCandidateRatings: number;
+  /**
+   * The same for the hybrid's candidates. The filter is there for the content recall, which cannot tell
+   * a movie few people watched from one many did; the hybrid's collaborative recalls and ALS can, so
+   * it needs less of it.
+   */
+  hybridMinCandidateRatings: number;
   /** Users with fewer ratings get content from their few ratings instead of CF. */
   minUserRatings: number;
   /** C of the Bayesian-shrunk mean rating, in ratings. */
@@ -36,6 +46,8 @@ export interface HybridWeights {
   userCf: number;
   itemCf: number;
   content: number;
+  /** ALS's score of the candidates the three recalls found: it brings no candidates of its own. */
+  als: number;
 }
 
 /** What a fitted model consists of; the artifact stores exactly this. */
@@ -45,6 +57,8 @@ export interface ModelCore {
   content: ContentSimilarity;
   /** The collaborative item-to-item table of the item-cf recall. */
   itemNeighbours: ItemNeighbours;
+  /** ALS's movie factors; none when the hybrid does not weigh ALS. */
+  movieFactors: MovieFactors;
   /** Catalog metadata aligned with the matrix's movie indices. */
   catalog: Movie[];
   params: HybridParams;
@@ -58,6 +72,8 @@ export interface DerivedState {
   contentRows: FeatureRows;
   /** cos(audience taste, movie): how well each movie matches what everybody rated highly. */
   audienceCosine: Float32Array;
+  /** YᵀY + λI of ALS's movie factors: the part of every user's ALS system that is the same for all. */
+  alsGram: Float64Array;
 }
 
 /** A model ready to answer: the core, its derived state and, when the batch computed them, the candidate pools. */
@@ -90,6 +106,7 @@ export function deriveState(core: ModelCore, candidates?: CandidateLists): Model
       centring: computeCentring(core.matrix, core.baselines, core.params.userCf),
       contentRows,
       audienceCosine: audienceCosines(core.matrix, contentRows, scale.min),
+      alsGram: movieGram(core.movieFactors, core.params.als.regularisation),
     },
     ...(candidates ? { candidates } : {}),
   };

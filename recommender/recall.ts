@@ -91,3 +91,14 @@ export function mixRecalls(parts: readonly { recall: Recall; weight: number }[],
   }
   return { items, recall, absolute: false, evidence: mixedEvidence };
 }
+
+/**
+ * The recall with a scorer's opinion of its own candidates added: recall(c) + weight·(score(c) min-max
+ * normalised over the candidates), as `mixRecalls` weighs a list. The candidates and their reasons stay
+ * the recall's.
+ */
+export function addScores(recall: Recall, scores: Float64Array, weight: number): Recall {
+  const [min, max] = minMax(scores);
+  const mixed = Float64Array.from(recall.recall, (r, c) => r + weight * (max > min ? (scores[c]! - min) / (max - min) : 1));
+  return { ...recall, recall: mixed };
+}

@@ -3,13 +3,14 @@
  * out-of-memory is the thread's, which the test can observe and end, not the test runner's).
  *
  * Serialises three real models (tiny with candidate pools, dense similarity, top-K similarity with
- * candidate pools), mutates them with a seeded generator, recomputes the CRC, and decodes every
+ * ALS's factors and candidate pools), mutates them with a seeded generator, recomputes the CRC, and decodes every
  * mutant twice: copying, and as views into shared memory. Each decode must refuse with an
  * `ArtifactError` or give a model that answers: recommendations, predictions and similar movies,
  * every number finite, every movie one the model knows. Both decodes must agree.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ArtifactError, buildUserItemMatrix, generateSynthetic, HybridRecommender, methods, serialize } from '../../../recommender';
+import { defaultAlsParams } from '../../../recommender/als';
 import { deserializeCore } from '../../../recommender/artifact';
 import { createRandom } from '../../../recommender/random';
 import { bodyStartOf, editHeader, editSection, headerOf, inSharedMemory, reseal, withBodyLength, type HeaderJson } from './artifact-bytes';
@@ -46,7 +47,11 @@ function models(): { name: string; bytes: Uint8Array }[] {
   );
   const data = generateSynthetic({ ratings: 1_200, seed: 5, users: 40, movies: 70 });
   const dense = HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies);
-  const topK = HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, { content: { denseMaxMovies: 20, neighboursPerMovie: 8, yearWidths: [1, 5, 10], yearWeight: 0.5 } });
+  const topK = HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, {
+    content: { denseMaxMovies: 20, neighboursPerMovie: 8, yearWidths: [1, 5, 10], yearWeight: 0.5 },
+    hybridWeights: { userCf: 0.2, itemCf: 0.4, content: 0.2, als: 0.2 },
+    als: { ...defaultAlsParams, factors: 4 },
+  });
   return [
     { name: 'tiny, pooled', bytes: serialize(tiny.withCandidates(tiny.precomputeCandidates()), { snapshotId: 'tiny' }) },
     { name: 'dense', bytes: serialize(dense, { snapshotId: 'dense' }) },

@@ -10,6 +10,7 @@ import {
   readArtifactHeader,
   serialize,
 } from '../../../recommender';
+import { defaultAlsParams } from '../../../recommender/als';
 import { deserializeCore } from '../../../recommender/artifact';
 import { editHeader, editSection, headerOf, inSharedMemory, reseal, withBodyLength, withHeader, type HeaderJson } from './artifact-bytes';
 
@@ -72,7 +73,12 @@ describe('recommender: model artifact', () => {
 describe('recommender: model artifact against hostile bytes with a valid checksum', () => {
   const data = generateSynthetic({ ratings: 2_000, seed: 11, users: 60, movies: 80 });
   const dense = serialize(HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies), { snapshotId: 'dense' });
-  const topKModel = HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, { content: { denseMaxMovies: 20, neighboursPerMovie: 10, yearWidths: [1, 5, 10], yearWeight: 0.5 } });
+  // Top-K content lists and ALS's movie factors (4 per movie), with candidate pools.
+  const topKModel = HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, {
+    content: { denseMaxMovies: 20, neighboursPerMovie: 10, yearWidths: [1, 5, 10], yearWeight: 0.5 },
+    hybridWeights: { userCf: 0.2, itemCf: 0.4, content: 0.2, als: 0.2 },
+    als: { ...defaultAlsParams, factors: 4 },
+  });
   const pooled = serialize(topKModel.withCandidates(topKModel.precomputeCandidates()), { snapshotId: 'pooled' });
   const numMovies = headerOf(dense).numMovies as number;
   const entry = (header: HeaderJson, name: string) => header.sections.find((s) => s.name === name)!;
@@ -102,10 +108,10 @@ describe('recommender: model artifact against hostile bytes with a valid checksu
     ['an unaligned section', editHeader(dense, (h) => void (entry(h, 'movieIds').offset += 4)), /section movieIds starts at body offset \d+, which is not 8-byte aligned/],
     ['overlapping sections', editHeader(dense, (h) => void (entry(h, 'rowPtr').offset = entry(h, 'movieIds').offset)), /section rowPtr starts at body offset \d+, before the end \(\d+\) of the section before it/],
     ['sections out of body order', editHeader(dense, (h) => void h.sections.reverse()), /before the end/],
-    ['a section past the body', editHeader(dense, (h) => void (h.sections.at(-1)!.length += 1000)), /section itemCfWeight .* runs past the end of the \d+-byte body/],
+    ['a section past the body', editHeader(dense, (h) => void (h.sections.at(-1)!.length += 1000)), /section movieFactors .* runs past the end of the \d+-byte body/],
     ['a section length near 2^53', editHeader(dense, (h) => void (entry(h, 'values').length = Number.MAX_SAFE_INTEGER)), /section values .* runs past the end/],
     ['a section of the wrong type', editHeader(dense, (h) => void (entry(h, 'values').type = 'i32')), /section values has type i32, expected f32/],
-    ['a section twice', editHeader(dense, (h) => void h.sections.push({ ...h.sections.at(-1)!, offset: h.sections.at(-1)!.offset + 8 * h.sections.at(-1)!.length })), /section itemCfWeight appears twice/],
+    ['a section twice', editHeader(dense, (h) => void h.sections.push({ ...h.sections.at(-1)!, offset: h.sections.at(-1)!.offset + 8 * h.sections.at(-1)!.length })), /section movieFactors appears twice/],
     ['a missing section', editHeader(dense, (h) => void (h.sections = h.sections.filter((s) => s.name !== 'catalog'))), /section catalog \(utf8\) is missing/],
     ['a section of the other similarity kind', editHeader(dense, (h) => void (entry(h, 'contentDense').name = 'contentSim')), /section contentSim does not belong in a model with dense similarity and no candidate pools/],
     ['more ratings than the header counts', editHeader(dense, (h) => void (h.numRatings = (h.numRatings as number) - 1)), /section colIdx has \d+ entries, expected \d+ \(the header’s numRatings\)/],
@@ -133,6 +139,11 @@ describe('recommender: model artifact against hostile bytes with a valid checksu
     ['an item-cf neighbour listed twice', editSection(dense, 'itemCfIdx', (c) => void (c[1] = c[0]!)), /itemCfIdx\[1\] = \d+ appears twice in list 0/],
     ['an infinite item-cf weight', editSection(dense, 'itemCfWeight', (w) => void (w[2] = -Infinity)), /itemCfWeight\[2\] = -Infinity is not a finite number/],
     ['item-cf pointers past their list', editSection(dense, 'itemCfPtr', (p) => void (p[p.length - 1] = p[p.length - 1]! + 1)), /itemCfPtr ends at \d+, not at the \d+ entries of itemCfIdx/],
+    ['an infinite ALS factor', editSection(pooled, 'movieFactors', (v) => void (v[3] = Infinity)), /movieFactors\[3\] = Infinity is not a finite number within \[-1000000, 1000000\]/],
+    ['ALS factors of a hybrid that does not weigh ALS', editHeader(pooled, (h) => void ((h.params as { hybridWeights: { als: number } }).hybridWeights.als = 0)), /section movieFactors has \d+ entries, expected 0 \(numMovies × 0 ALS factors\)/],
+    ['more ALS factors per movie than the section holds', editHeader(pooled, (h) => void ((h.params as { als: { factors: number } }).als.factors = 5)), new RegExp(`section movieFactors has ${numMovies * 4} entries, expected ${numMovies * 5}`)],
+    ['an ALS system larger than serving allocates', editHeader(pooled, (h) => void ((h.params as { als: { factors: number } }).als.factors = 100_000)), /header: params\.als\.factors: Too big/],
+    ['no ALS regularisation', editHeader(pooled, (h) => void ((h.params as { als: { regularisation: number } }).als.regularisation = 0)), /header: params\.als\.regularisation: Too small/],
     ['fractional evidence below 0', editSection(pooled, 'candidateEvidence', (e) => void (e[0] = -1.5)), /candidateEvidence\[0\] = -1\.5/],
   ];
 

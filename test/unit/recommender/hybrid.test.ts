@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { buildUserItemMatrix, HybridRecommender, methods, UnknownMovieError } from '../../../recommender';
 import type { HybridParams } from '../../../recommender';
+import { alsScores, alsScratch, alsUserFactors, defaultAlsParams } from '../../../recommender/als';
 import { ratings, tinyMovies } from './fixtures';
 
 const data = ratings([
@@ -13,6 +14,7 @@ const data = ratings([
 const params: Partial<HybridParams> = {
   minUserRatings: 2,
   minCandidateRatings: 0,
+  hybridMinCandidateRatings: 0,
   userCf: { centring: 'none', similarityThreshold: 0, minCoRated: 1, shrinkage: 0, overlapWeighting: false, maxNeighbours: 10, recallNeighbours: 10, maxRatersScanned: 0, rescoredNeighbours: 10 },
 };
 const model = HybridRecommender.fit(buildUserItemMatrix(data), tinyMovies, params);
@@ -44,6 +46,41 @@ describe('recommender: HybridRecommender', () => {
     assert.equal(Math.min(...recalls), 0);
     const scores = result.items.map((i) => i.score);
     assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
+  });
+
+  it('fits ALS only when the hybrid weighs it, and adds ALS’s score of the recalls’ candidates, reasons kept', () => {
+    assert.equal(model.state.movieFactors.factors, 0, 'the library default does not weigh ALS');
+    const weights = { userCf: 0.5, itemCf: 0, content: 0, als: 2 };
+    const withAls = HybridRecommender.fit(buildUserItemMatrix(data), tinyMovies, { ...params, qualityWeight: 0, hybridWeights: weights, als: { ...defaultAlsParams, factors: 3, regularisation: 1 } });
+    const { movieFactors, derived, matrix } = withAls.state;
+    assert.equal(movieFactors.values.length, matrix.numMovies * 3);
+    const u = matrix.userIndex.get(1)!;
+    const profile = { user: u, fromModel: true, movies: matrix.colIdx.subarray(matrix.rowPtr[u], matrix.rowPtr[u + 1]), ratings: new Float32Array(3), centred: new Float32Array(3) };
+    const user = alsUserFactors(movieFactors, derived.alsGram, defaultAlsParams.confidence, profile, alsScratch(3));
+    // User-based finds 4, 5 and 6: its recall scores are its list min-max normalised, ALS's are normalised the same way.
+    const userBased = withAls.recommend(1, { method: 'user-based', limit: 3 }).items;
+    const als = alsScores(movieFactors, user, Int32Array.from(userBased, (item) => matrix.movieIndex.get(item.movieId)!));
+    const normalised = (values: number[]) => values.map((v) => (v - Math.min(...values)) / (Math.max(...values) - Math.min(...values)));
+    const alsShare = normalised(Array.from(als));
+    const expected = normalised(userBased.map((item, k) => weights.userCf * item.recall_score + weights.als * alsShare[k]!));
+    const hybrid = withAls.recommend(1, { method: 'hybrid', limit: 3 }).items;
+    userBased.forEach((item, k) => {
+      const mixed = hybrid.find((h) => h.movieId === item.movieId)!;
+      assert.ok(Math.abs(mixed.recall_score - expected[k]!) < 1e-6, `movie ${item.movieId}: ${mixed.recall_score} against ${expected[k]}`);
+      assert.equal(mixed.reason, item.reason, 'ALS brings no reason of its own');
+    });
+  });
+
+  it('filters the hybrid’s candidates by a minimum of ratings of their own', () => {
+    // User 1 can be recommended movies 4 and 5 (two ratings each) and 6 (one).
+    const strict = HybridRecommender.fit(buildUserItemMatrix(data), tinyMovies, { ...params, minCandidateRatings: 3, hybridMinCandidateRatings: 2 });
+    const userBased = strict.recommend(1, { method: 'user-based', limit: 3 });
+    assert.equal(userBased.path, 'popular');
+    assert.ok(userBased.items.every((item) => item.reason === 'popular with high ratings'));
+    const hybrid = strict.recommend(1, { method: 'hybrid', limit: 3 });
+    assert.equal(hybrid.path, 'personalised');
+    assert.deepEqual(hybrid.items.slice(0, 2).map((item) => item.movieId).sort(), [4, 5]);
+    assert.deepEqual(hybrid.items[2], userBased.items.find((item) => item.movieId === 6), 'movie 6 only as the popular fill');
   });
 
   it('item-based recall = (1 + cos(user taste, movie) − cos(audience taste, movie)) / 2, tastes weighted by rating − minimum', () => {

@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
 import { buildUserItemMatrix, concatCandidateLists, decodeCandidateLists, defaultUserCfParams, encodeCandidateLists, deserialize, fitBaselines, generateSynthetic, HybridRecommender, IdIndex, methods, serialize, UserBasedCF } from '../../../recommender';
 import type { Movie } from '../../../recommender';
+import { defaultAlsParams } from '../../../recommender/als';
 
 describe('recommender: serving from precomputed pools and fresh ratings', () => {
   const data = generateSynthetic({ ratings: 30_000, seed: 11, users: 400, movies: 500 });
-  const model = HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, { minCandidateRatings: 5 });
+  // The hybrid weighs ALS, so its pools and its fresh answers solve ALS's user factors too.
+  const model = HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, {
+    minCandidateRatings: 5,
+    hybridWeights: { userCf: 0.2, itemCf: 0.4, content: 0.2, als: 0.2 },
+    als: { ...defaultAlsParams, factors: 16 },
+  });
   const lists = model.precomputeCandidates();
   const fast = model.withCandidates(lists);
   const userIds = Array.from(model.matrix.userIds);
@@ -90,8 +96,10 @@ describe('recommender: serving from precomputed pools and fresh ratings', () => 
   it('answers exactly as without fresh ratings when they repeat what the model holds', () => {
     const userId = userIds[10]!;
     const repeated = model.ratedMovies(userId).slice(0, 4).map((movieId) => ({ movieId, rating: model.matrix.values[model.matrix.rowPtr[model.matrix.userIndex.get(userId)!]! + model.ratedMovies(userId).indexOf(movieId)]! }));
-    const { freshRatingsUsed: _used, ...withRepeats } = model.recommend(userId, { method: 'user-based' }, repeated);
-    assert.deepEqual(withRepeats, model.recommend(userId, { method: 'user-based' }));
+    for (const method of ['user-based', 'hybrid'] as const) {
+      const { freshRatingsUsed: _used, ...withRepeats } = model.recommend(userId, { method }, repeated);
+      assert.deepEqual(withRepeats, model.recommend(userId, { method }), method);
+    }
   });
 
   it('scores the neighbours it finds through thinned rater lists with their exact similarity', () => {

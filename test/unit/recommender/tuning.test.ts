@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { generateSynthetic } from '../../../recommender';
+import { buildUserItemMatrix, generateSynthetic, HybridRecommender } from '../../../recommender';
+import { defaultAlsParams } from '../../../recommender/als';
 import { defaultItemCfParams } from '../../../recommender/item-cf';
 import { tuneHybrid, tunedBetas, tunedEaseLambdas, tunedWeights } from '../../../recommender/tuning';
 
@@ -29,6 +30,19 @@ describe('recommender: choosing the hybrid blend on a validation split', functio
     assert.ok(result.trials.every((t) => t.beta === defaultItemCfParams.beta));
     const best = Math.max(...result.trials.map((t) => t.ndcg));
     assert.equal(result.params.itemCf.easeLambda, result.trials.find((t) => t.ndcg === best)!.easeLambda);
+  });
+
+  it('tries blends that weigh ALS and blends that do not, and a model fitted with the choice has ALS’s factors only if it weighs them', () => {
+    assert.ok(tunedWeights.some((w) => w.als > 0) && tunedWeights.some((w) => w.als === 0));
+    const base = { minCandidateRatings: 5, itemCf: { ...defaultItemCfParams, easeMaxMovies: 0 }, als: { ...defaultAlsParams, factors: 8 } };
+    const result = tuneHybrid(data.ratings, data.movies, base, { seed: 42, maxUsers: 80, betas: [0.7] });
+    assert.deepEqual(
+      result.trials.map((t) => t.weights),
+      tunedWeights,
+    );
+    assert.ok(new Set(result.trials.map((t) => t.ndcg)).size > 1, 'the blends rank differently');
+    const model = HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, { ...base, ...result.params });
+    assert.equal(model.state.movieFactors.factors, result.params.hybridWeights.als > 0 ? 8 : 0);
   });
 
   it('is deterministic for a seed and depends on it', () => {
