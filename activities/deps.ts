@@ -9,7 +9,7 @@ export interface BatchSettings {
   /** `maxTestUsers` bounds the users scored (a seeded sample); the models are fitted on all training data. */
   evaluation: { protocol: 'stratified' | 'temporal'; seed: number; maxTestUsers: number };
   /** Validation users scored to choose the hybrid's blend (a seeded sample); 0 keeps the default parameters. */
-  tuning: { maxUsers: number };
+  tuning: { maxUsers: number; alsMaxRatings: number };
   /** Item-cf's EASE table covers this many of the most-rated movies; 0 gives RP3β's table over the whole catalog instead. */
   itemCf: { easeMaxMovies: number };
   /** How long the reload stage waits for every live API replica to serve the deployed version. */

@@ -146,7 +146,7 @@ export function createTrainModel(deps: ActivityDeps) {
     const snapshotId = `${input.ratings_prefix}#${checksum}`;
     const trained = await runJobWithHeartbeats(
       'train',
-      { table, movies, params, snapshotId, createdAt, tuning: { protocol: deps.settings.evaluation.protocol, seed: deps.settings.evaluation.seed, maxUsers: deps.settings.tuning.maxUsers } },
+      { table, movies, params, snapshotId, createdAt, tuning: { protocol: deps.settings.evaluation.protocol, seed: deps.settings.evaluation.seed, ...deps.settings.tuning } },
       { phase: 'fit', model_version: version },
       [table.userIds.buffer, table.movieIds.buffer, table.ratings.buffer, table.timestamps.buffer] as ArrayBuffer[],
     );

@@ -144,6 +144,7 @@ const envSchema = z.object({
   EVALUATION_SEED: nonNegativeInt.default(42),
   EVALUATION_MAX_TEST_USERS: positiveInt.default(5000),
   TUNING_MAX_USERS: nonNegativeInt.default(500),
+  TUNING_ALS_MAX_RATINGS: nonNegativeInt.default(2_000_000),
   ITEM_CF_EASE_MAX_MOVIES: nonNegativeInt.default(2500),
   BATCH_SHARD_USERS: positiveInt.default(20_000),
   BATCH_SHARD_WIDTH: positiveInt.default(8),
@@ -373,8 +374,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       },
       gate: { metric: e.GATE_METRIC, minimum: e.GATE_MINIMUM, maxRegression: e.GATE_MAX_REGRESSION },
       evaluation: { protocol: e.EVALUATION_PROTOCOL, seed: e.EVALUATION_SEED, maxTestUsers: e.EVALUATION_MAX_TEST_USERS },
-      /** Validation users the train stage scores to choose the hybrid's blend; 0 keeps the defaults. */
-      tuning: { maxUsers: e.TUNING_MAX_USERS },
+      /**
+       * Validation users the train stage scores to choose the hybrid's blend (0 keeps the defaults), and
+       * the most training ratings for which its blends with ALS are tried: ALS's fit grows with ratings ×
+       * factors², and a run fits it up to three times.
+       */
+      tuning: { maxUsers: e.TUNING_MAX_USERS, alsMaxRatings: e.TUNING_ALS_MAX_RATINGS },
       /** Catalogs of at most this many movies get item-cf's EASE table (a dense n³ solve) instead of RP3β's. */
       itemCf: { easeMaxMovies: e.ITEM_CF_EASE_MAX_MOVIES },
       /** How long the reload stage waits for every live API replica to serve the deployed version. */

@@ -6,7 +6,7 @@ import { computeFeatures, type MovieFeatures, type UserFeatures } from '../../re
 import { HybridRecommender, type HybridParams } from '../../recommender/hybrid';
 import { buildUserItemMatrix } from '../../recommender/matrix';
 import { stratifiedSplit, temporalSplit } from '../../recommender/evaluation/split';
-import { tuneHybrid, type TuningResult } from '../../recommender/tuning';
+import { tunedWeights, tuneHybrid, type TuningResult } from '../../recommender/tuning';
 import { selectRows, toColumns } from '../../recommender/types';
 import type { Movie } from '../../recommender/types';
 
@@ -37,7 +37,7 @@ export interface TrainJobInput {
    * Choose the hybrid's blend on a validation split carved from the training part of the split the
    * evaluation stage will test on (same protocol and seed), so the choice never sees its test ratings.
    */
-  tuning?: { protocol: 'stratified' | 'temporal'; seed: number; maxUsers: number };
+  tuning?: { protocol: 'stratified' | 'temporal'; seed: number; maxUsers: number; alsMaxRatings: number };
   snapshotId: string;
   createdAt: string;
 }
@@ -99,9 +99,11 @@ export const jobs = {
       progress({ step: 'tune', users: input.tuning.maxUsers });
       const tuningStarted = performance.now();
       const columns = toColumns(input.table);
-      const { protocol, seed, maxUsers } = input.tuning;
+      const { protocol, seed, maxUsers, alsMaxRatings } = input.tuning;
       const evaluationTrain = (protocol === 'stratified' ? stratifiedSplit(columns, 0.75, seed) : temporalSplit(columns, 0.75)).train;
-      tuning = tuneHybrid(selectRows(columns, evaluationTrain), input.movies, input.params, { seed, maxUsers });
+      // Above the bound only the blends without ALS are tried, and no ALS is fitted, now or in the final fit and the evaluation.
+      const weights = evaluationTrain.length > alsMaxRatings ? tunedWeights.filter((blend) => blend.als === 0) : tunedWeights;
+      tuning = tuneHybrid(selectRows(columns, evaluationTrain), input.movies, input.params, { seed, maxUsers, weights });
       tuningSeconds = (performance.now() - tuningStarted) / 1000;
     }
     progress({ step: 'fit', users: matrix.numUsers, movies: matrix.numMovies });
