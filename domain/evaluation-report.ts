@@ -34,11 +34,11 @@ export interface EvaluationReport {
   tuning?: ReportTuning;
 }
 
-/** One setting the tuning tried; `easeLambda` is absent in reports made before the tuning chose it. */
+/** One setting the tuning tried; `easeLambda` is absent in reports made before the tuning chose it, `weights.als` in those made before ALS joined the blend. */
 interface TuningSetting {
   beta: number;
   easeLambda?: number;
-  weights: { userCf: number; itemCf: number; content: number };
+  weights: { userCf: number; itemCf: number; content: number; als?: number };
 }
 
 export interface ReportTuning {
@@ -50,13 +50,21 @@ export interface ReportTuning {
 function tuningTable(tuning: ReportTuning): string {
   const { chosen } = tuning;
   const same = (t: TuningSetting) =>
-    t.beta === chosen.beta && t.easeLambda === chosen.easeLambda && t.weights.userCf === chosen.weights.userCf && t.weights.itemCf === chosen.weights.itemCf && t.weights.content === chosen.weights.content;
+    t.beta === chosen.beta &&
+    t.easeLambda === chosen.easeLambda &&
+    t.weights.userCf === chosen.weights.userCf &&
+    t.weights.itemCf === chosen.weights.itemCf &&
+    t.weights.content === chosen.weights.content &&
+    (t.weights.als ?? 0) === (chosen.weights.als ?? 0);
   const rows = tuning.trials
-    .map((t) => `<tr${same(t) ? ' class="chosen"' : ''}><td>${same(t) ? 'chosen' : ''}</td><td>${t.beta}</td><td>${t.easeLambda ?? ''}</td><td>${t.weights.userCf}</td><td>${t.weights.itemCf}</td><td>${t.weights.content}</td><td>${t.ndcg.toFixed(4)}</td></tr>`)
+    .map(
+      (t) =>
+        `<tr${same(t) ? ' class="chosen"' : ''}><td>${same(t) ? 'chosen' : ''}</td><td>${t.beta}</td><td>${t.easeLambda ?? ''}</td><td>${t.weights.userCf}</td><td>${t.weights.itemCf}</td><td>${t.weights.content}</td><td>${t.weights.als ?? 0}</td><td>${t.ndcg.toFixed(4)}</td></tr>`,
+    )
     .join('');
   return `<h2>How the hybrid's blend was chosen</h2>
 <p>On a validation split carved from the evaluation's training part (never its test ratings), ${tuning.validation_users.toLocaleString('en-US')} validation users, by hybrid NDCG@10. EASE's λ applies when item-cf uses EASE's table, β when it uses RP3β's.</p>
-<table><tr><th></th><th>item-cf β</th><th>EASE λ</th><th>user-based weight</th><th>item-cf weight</th><th>content weight</th><th>validation NDCG@10</th></tr>${rows}</table>`;
+<table><tr><th></th><th>item-cf β</th><th>EASE λ</th><th>user-based weight</th><th>item-cf weight</th><th>content weight</th><th>ALS weight</th><th>validation NDCG@10</th></tr>${rows}</table>`;
 }
 
 const COLORS: Record<ReportSeries['role'], string[]> = {

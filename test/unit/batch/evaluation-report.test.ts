@@ -50,4 +50,21 @@ describe('domain/evaluation-report: the self-contained HTML report', () => {
     assert.equal(tuned.match(/class="chosen"/g)?.length, 1);
     assert.match(tuned, /<tr class="chosen"><td>chosen<\/td><td>0\.5<\/td><td>300<\/td>/);
   });
+
+  it('tells blends apart by ALS’s weight too, and shows it', () => {
+    const tuned = renderEvaluationHtml({
+      ...report,
+      tuning: {
+        chosen: { beta: 0.7, easeLambda: 500, weights: { userCf: 0.1, itemCf: 0.4, content: 0.2, als: 0.3 } },
+        validation_users: 500,
+        trials: [
+          { beta: 0.7, easeLambda: 500, weights: { userCf: 0.1, itemCf: 0.4, content: 0.2, als: 0 }, ndcg: 0.25 },
+          { beta: 0.7, easeLambda: 500, weights: { userCf: 0.1, itemCf: 0.4, content: 0.2, als: 0.3 }, ndcg: 0.26 },
+        ],
+      },
+    });
+    assert.equal(tuned.match(/class="chosen"/g)?.length, 1);
+    assert.match(tuned, /<tr class="chosen">(<td>[^<]*<\/td>){6}<td>0\.3<\/td><td>0\.2600<\/td>/);
+    assert.match(tuned, /<th>ALS weight<\/th>/);
+  });
 });
