@@ -2,8 +2,14 @@ import type { ObjectStore } from '../domain/ports';
 import { RatingCollector, latestPerPair, type RatingTable } from '../recommender/ratings-table';
 import type { MovieFeatures, UserFeatures } from '../recommender/features';
 import { decodeParquet, encodeParquet, type ParquetSchemaDefinition } from '../adapters/parquet/codec';
+import { decodeColumns, encodeColumns } from '../domain/typed-columns';
 
-/** The silver layer (SPEC §4): deduplicated ratings and the features, as parquet, per run date. */
+/**
+ * The silver layer (SPEC §4): deduplicated ratings and the features, as parquet, per run date. The
+ * ratings are also kept as typed columns beside the parquet (`silver/ratings-columns/`), which the
+ * batch's own stages read: decoding 10^7 parquet rows costs tens of seconds, reading the columns
+ * about one. Parquet stays the layer's format for everyone else.
+ */
 
 export const silverPrefix = (table: 'ratings' | 'user_features' | 'movie_features', runDate: string) => `silver/${table}/dt=${runDate}/`;
 const partKey = (prefix: string, part: number) => `${prefix}part-${String(part).padStart(5, '0')}.parquet`;
@@ -64,8 +70,21 @@ async function readRows(store: ObjectStore, prefix: string, visit: (row: Record<
   }
 }
 
+/** "MRSR": silver ratings as columns. */
+const SILVER_RATINGS = 0x4d525352;
+
+/** Where the columns of the ratings under a silver prefix are kept (outside the parquet table's prefix). */
+function ratingColumnsKey(ratingsPrefix: string): string {
+  const date = /dt=(\d{4}-\d{2}-\d{2})\/$/.exec(ratingsPrefix)?.[1];
+  if (date === undefined) throw new RangeError(`${ratingsPrefix} is not a silver ratings prefix`);
+  return `silver/ratings-columns/dt=${date}/ratings.bin`;
+}
+
 export async function writeSilverRatings(store: ObjectStore, runDate: string, table: RatingTable): Promise<string> {
   const prefix = silverPrefix('ratings', runDate);
+  const columnsKey = ratingColumnsKey(prefix);
+  // Gone before the parquet changes, so that a reader never takes old columns for new parquet.
+  await store.delete(columnsKey);
   const parts: Buffer[] = [];
   for (let start = 0; start < table.userIds.length || parts.length === 0; start += ROWS_PER_PART) {
     const end = Math.min(table.userIds.length, start + ROWS_PER_PART);
@@ -78,10 +97,19 @@ export async function writeSilverRatings(store: ObjectStore, runDate: string, ta
     );
   }
   await replaceParts(store, prefix, parts);
+  // Whole seconds, as the parquet's INT64 column holds them: either copy reads back the same table.
+  const seconds = table.timestamps.map(Math.round);
+  await store.put(columnsKey, encodeColumns(SILVER_RATINGS, table.userIds.length, [seconds, table.userIds, table.movieIds, table.ratings]), 'application/octet-stream');
   return prefix;
 }
 
+/** The ratings under a silver prefix: from their columns, or from the parquet where there are none (silver written before them). */
 export async function readSilverRatings(store: ObjectStore, prefix: string): Promise<RatingTable> {
+  const stored = await store.get(ratingColumnsKey(prefix));
+  if (stored !== undefined) {
+    const [timestamps, userIds, movieIds, ratings] = decodeColumns(stored, SILVER_RATINGS, [{ of: 'float64' }, { of: 'int32' }, { of: 'int32' }, { of: 'float32' }], 'silver ratings').columns;
+    return { userIds: userIds as Int32Array, movieIds: movieIds as Int32Array, ratings: ratings as Float32Array, timestamps: timestamps as Float64Array };
+  }
   const ratings = new RatingCollector();
   await readRows(store, prefix, (row) => ratings.add(Number(row.user_id), Number(row.movie_id), Number(row.rating), Number(row.timestamp)));
   return latestPerPair(ratings.collected()).table;

@@ -9,6 +9,7 @@ import { endOfIngestionDate, orderingTime } from './event-time';
 import { eventIdentity } from './event-identity';
 import { parseStoredEvent } from './events';
 import { hash64 } from './hashed-id-set';
+import { decodeColumns, encodeColumns, type ColumnSpec } from './typed-columns';
 
 export interface ParsedBronzeObject {
   /** Non-empty lines: each is an event, valid or not. */
@@ -122,47 +123,24 @@ export function parseBronzeObject(key: string, text: string, sampleLimit: number
   return { events, invalid, samples, valid: valid.events() };
 }
 
-const MAGIC = 0x4d525042; // "MRPB"
-const HEADER_BYTES = 8;
-/** Bytes per event: user and movie ids, rating, ordering time, and two 64-bit hashes. */
-const EVENT_BYTES = 4 + 4 + 4 + 8 + 8 + 8;
+/** "MRPB": the valid events of one parsed bronze object. */
+const PARSED_EVENTS = 0x4d525042;
+const PARSED_EVENTS_COLUMNS: ColumnSpec[] = [{ of: 'float64' }, { of: 'int32' }, { of: 'int32' }, { of: 'float32' }, { of: 'uint32', perRow: 2 }, { of: 'uint32', perRow: 2 }];
 
-/** The valid events as bytes: an 8-byte header (magic, count), then each column in turn, little-endian. */
+/** The valid events as bytes (`encodeColumns`). */
 export function encodeParsedEvents(events: ParsedEvents): Uint8Array {
-  const n = events.userIds.length;
-  const bytes = new Uint8Array(HEADER_BYTES + n * EVENT_BYTES);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint32(4, n, true);
-  let offset = HEADER_BYTES;
-  for (const column of [events.orderingTimes, events.userIds, events.movieIds, events.ratings, events.identityHashes, events.idHashes]) {
-    bytes.set(new Uint8Array(column.buffer, column.byteOffset, column.byteLength), offset);
-    offset += column.byteLength;
-  }
-  return bytes;
+  return encodeColumns(PARSED_EVENTS, events.userIds.length, [events.orderingTimes, events.userIds, events.movieIds, events.ratings, events.identityHashes, events.idHashes]);
 }
 
 /** The events `encodeParsedEvents` stored; throws on bytes that are not such a record. */
 export function decodeParsedEvents(bytes: Uint8Array): ParsedEvents {
-  if (bytes.length < HEADER_BYTES) throw new RangeError('parsed bronze events: shorter than the header');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(0, true) !== MAGIC) throw new RangeError('parsed bronze events: bad magic');
-  const n = view.getUint32(4, true);
-  if (bytes.length !== HEADER_BYTES + n * EVENT_BYTES) throw new RangeError(`parsed bronze events: ${bytes.length} bytes for ${n} events`);
-  // A copy, aligned for the typed arrays (the bytes may sit at any offset of a larger buffer).
-  const own = bytes.slice(HEADER_BYTES).buffer;
-  let offset = 0;
-  const take = <T>(make: (buffer: ArrayBuffer, offset: number, length: number) => T, width: number, length: number): T => {
-    const column = make(own, offset, length);
-    offset += width * length;
-    return column;
-  };
+  const [orderingTimes, userIds, movieIds, ratings, identityHashes, idHashes] = decodeColumns(bytes, PARSED_EVENTS, PARSED_EVENTS_COLUMNS, 'parsed bronze events').columns;
   return {
-    orderingTimes: take((b, o, l) => new Float64Array(b, o, l), 8, n),
-    userIds: take((b, o, l) => new Int32Array(b, o, l), 4, n),
-    movieIds: take((b, o, l) => new Int32Array(b, o, l), 4, n),
-    ratings: take((b, o, l) => new Float32Array(b, o, l), 4, n),
-    identityHashes: take((b, o, l) => new Uint32Array(b, o, l), 4, 2 * n),
-    idHashes: take((b, o, l) => new Uint32Array(b, o, l), 4, 2 * n),
+    orderingTimes: orderingTimes as Float64Array,
+    userIds: userIds as Int32Array,
+    movieIds: movieIds as Int32Array,
+    ratings: ratings as Float32Array,
+    identityHashes: identityHashes as Uint32Array,
+    idHashes: idHashes as Uint32Array,
   };
 }

@@ -43,8 +43,8 @@ describe('domain/bronze-object: one bronze object read once', () => {
     const shifted = new Uint8Array(bytes.length + 3);
     shifted.set(bytes, 3);
     assert.deepEqual(decodeParsedEvents(shifted.subarray(3)), parsed.valid);
-    assert.throws(() => decodeParsedEvents(bytes.subarray(0, bytes.length - 1)), /bytes for 3 events/);
-    assert.throws(() => decodeParsedEvents(new Uint8Array(8)), /bad magic/);
+    assert.throws(() => decodeParsedEvents(bytes.subarray(0, bytes.length - 1)), /bytes for 3 rows/);
+    assert.throws(() => decodeParsedEvents(new Uint8Array(12)), /bad magic/);
   });
 
   it('refuses a key outside the dt= partitions, whose events it could not order', () => {

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { readSilverRatings, silverPrefix, writeSilverRatings } from '../../../activities/silver';
+import { decodeColumns, encodeColumns } from '../../../domain/typed-columns';
+import { MemoryObjectStore } from '../../support/memory-store';
+
+describe('activities/silver: ratings as parquet and as columns', () => {
+  const date = '2026-04-01';
+  // Sorted by (user, movie) with one rating a pair, as extract writes silver; timestamps with fractions, which the parquet rounds.
+  const table = {
+    userIds: Int32Array.from([1, 1, 2, 7]),
+    movieIds: Int32Array.from([3, 9, 3, 1]),
+    ratings: Float32Array.from([4.5, 1, 3, 5]),
+    timestamps: Float64Array.from([1_700_000_000.4, 1_700_000_100.6, 1_700_000_200, 1_700_000_300.5]),
+  };
+
+  it('reads back from the columns what the parquet holds', async () => {
+    const store = new MemoryObjectStore();
+    const prefix = await writeSilverRatings(store, date, table);
+    assert.equal(prefix, silverPrefix('ratings', date));
+    const fromColumns = await readSilverRatings(store, prefix);
+    await store.delete(`silver/ratings-columns/dt=${date}/ratings.bin`);
+    const fromParquet = await readSilverRatings(store, prefix);
+    assert.deepEqual(fromColumns, fromParquet);
+    assert.deepEqual(Array.from(fromColumns.timestamps), [1_700_000_000, 1_700_000_101, 1_700_000_200, 1_700_000_301]);
+  });
+
+  it('keeps the columns out of the parquet table’s prefix, and replaces them with the parquet on a rewrite', async () => {
+    const store = new MemoryObjectStore();
+    await writeSilverRatings(store, date, table);
+    for await (const object of store.list(silverPrefix('ratings', date))) assert.match(object.key, /\.parquet$/);
+    const fewer = { userIds: table.userIds.slice(0, 2), movieIds: table.movieIds.slice(0, 2), ratings: table.ratings.slice(0, 2), timestamps: table.timestamps.slice(0, 2) };
+    await writeSilverRatings(store, date, fewer);
+    assert.equal((await readSilverRatings(store, silverPrefix('ratings', date))).userIds.length, 2);
+  });
+});
+
+describe('domain/typed-columns', () => {
+  it('reads back columns of every type, a float64 column after an odd number of 4-byte values included', () => {
+    const columns = [Int32Array.from([1, -2, 3]), Float64Array.from([0.5, 1e300, -3]), Uint32Array.from([1, 2, 3, 4, 5, 6]), Float32Array.from([0.25, 2, 8])];
+    const bytes = encodeColumns(0x12345678, 3, columns);
+    const decoded = decodeColumns(bytes, 0x12345678, [{ of: 'int32' }, { of: 'float64' }, { of: 'uint32', perRow: 2 }, { of: 'float32' }], 'test columns');
+    assert.deepEqual(decoded, { rows: 3, columns });
+    assert.throws(() => decodeColumns(bytes, 0x12345679, [{ of: 'int32' }], 'test columns'), /test columns: bad magic/);
+    assert.throws(() => decodeColumns(bytes, 0x12345678, [{ of: 'int32' }], 'test columns'), /4 columns, expected 1/);
+  });
+});
