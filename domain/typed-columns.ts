@@ -37,17 +37,13 @@ export function decodeColumns(bytes: Uint8Array, magic: number, specs: readonly 
   if (view.getUint32(8, true) !== specs.length) throw new RangeError(`${what}: ${view.getUint32(8, true)} columns, expected ${specs.length}`);
   const expected = HEADER_BYTES + specs.reduce((sum, spec) => sum + rows * (spec.perRow ?? 1) * WIDTH[spec.of], 0);
   if (bytes.length !== expected) throw new RangeError(`${what}: ${bytes.length} bytes for ${rows} rows`);
-  // A copy, aligned for the typed arrays (the bytes may sit at any offset of a larger buffer).
-  const own = bytes.slice(HEADER_BYTES).buffer;
-  let offset = 0;
+  // Each column a copy in a buffer of its own: aligned for its type whatever the offset, and transferable to a thread on its own.
+  let offset = bytes.byteOffset + HEADER_BYTES;
   const columns = specs.map((spec) => {
     const length = rows * (spec.perRow ?? 1);
-    // A float64 column after an odd number of 4-byte values is not 8-byte aligned: it gets a buffer of its own.
-    const [buffer, at] = offset % WIDTH[spec.of] === 0 ? [own, offset] : [own.slice(offset, offset + length * WIDTH[spec.of]), 0];
-    const column =
-      spec.of === 'int32' ? new Int32Array(buffer, at, length) : spec.of === 'uint32' ? new Uint32Array(buffer, at, length) : spec.of === 'float32' ? new Float32Array(buffer, at, length) : new Float64Array(buffer, at, length);
+    const buffer = bytes.buffer.slice(offset, offset + length * WIDTH[spec.of]) as ArrayBuffer;
     offset += length * WIDTH[spec.of];
-    return column;
+    return spec.of === 'int32' ? new Int32Array(buffer) : spec.of === 'uint32' ? new Uint32Array(buffer) : spec.of === 'float32' ? new Float32Array(buffer) : new Float64Array(buffer);
   });
   return { rows, columns };
 }

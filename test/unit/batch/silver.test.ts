@@ -22,6 +22,8 @@ describe('activities/silver: ratings as parquet and as columns', () => {
     const fromParquet = await readSilverRatings(store, prefix);
     assert.deepEqual(fromColumns, fromParquet);
     assert.deepEqual(Array.from(fromColumns.timestamps), [1_700_000_000, 1_700_000_101, 1_700_000_200, 1_700_000_301]);
+    const buffers = [fromColumns.userIds, fromColumns.movieIds, fromColumns.ratings, fromColumns.timestamps].map((column) => column.buffer);
+    assert.equal(new Set(buffers).size, 4, 'a buffer per column: the stages transfer them to a thread');
   });
 
   it('keeps the columns out of the parquet table’s prefix, and replaces them with the parquet on a rewrite', async () => {
