@@ -5,10 +5,12 @@ import { manifestKey, modelKey, readManifest, writeManifest, type ModelManifest 
 import { readStoredJson } from '../domain/stored-json';
 import type { RatingTable } from '../recommender/ratings-table';
 import { defaultHybridParams, mergeParams, type HybridParams } from '../recommender/hybrid';
+import type { ModelState } from '../recommender/model-state';
 import type { Movie } from '../recommender/types';
 import { decodeCandidateLists, encodeCandidateLists } from '../recommender/candidates';
 import { readCatalog } from './catalog';
 import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
+import { runInThread } from './compute/run-in-thread';
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
 import { readSilverRatings } from './silver';
@@ -185,22 +187,23 @@ export interface CandidateShardSummary extends UserRange {
 /**
  * One candidate shard: every method's pools for a range of users, computed in a worker thread from the
  * fitted core and saved under the model's prefix. A retry of a shard already saved returns it. Shards
- * running in one worker process share one copy of the core's bytes.
+ * running in one worker process share one copy of the core and of the state derived from it.
  */
 export function createPrecomputeCandidates(deps: ActivityDeps) {
-  let cached: { key: string; bytes: Promise<Uint8Array> } | undefined;
-  const sharedCore = (key: string): Promise<Uint8Array> => {
+  let cached: { key: string; state: Promise<ModelState> } | undefined;
+  /** The fitted core's state, read and derived once per process (in a thread) for every shard it runs. */
+  const sharedState = (key: string): Promise<ModelState> => {
     if (cached?.key !== key) {
-      const bytes = deps.store.get(key).then((core) => {
+      const state = deps.store.get(key).then(async (core) => {
         if (!core) throw ApplicationFailure.nonRetryable(`the fitted model ${key} is missing`, 'InvalidBatchData');
         const shared = new Uint8Array(new SharedArrayBuffer(core.length));
         shared.set(core);
-        return shared;
+        return runInThread('share', { artifact: shared });
       });
-      cached = { key, bytes };
-      bytes.catch(() => cached?.bytes === bytes && (cached = undefined));
+      cached = { key, state };
+      state.catch(() => cached?.state === state && (cached = undefined));
     }
-    return cached.bytes;
+    return cached.state;
   };
 
   return async function precomputeCandidates(input: CandidateShardInput): Promise<CandidateShardSummary> {
@@ -208,8 +211,8 @@ export function createPrecomputeCandidates(deps: ActivityDeps) {
     const range = { from: input.from, to: input.to };
     const saved = await deps.store.head(key);
     if (saved) return { ...range, key, bytes: saved.size };
-    const core = await sharedCore(input.core_key);
-    const lists = await runJobWithHeartbeats('candidates', { artifact: core, ...range }, { phase: 'candidates', model_version: input.model_version, ...range });
+    const state = await heartbeatWhile(() => ({ phase: 'load', model_version: input.model_version, ...range }), () => sharedState(input.core_key));
+    const lists = await runJobWithHeartbeats('candidates', { state, ...range }, { phase: 'candidates', model_version: input.model_version, ...range });
     const bytes = encodeCandidateLists(lists);
     await deps.store.put(key, bytes, 'application/octet-stream');
     return { ...range, key, bytes: bytes.length };

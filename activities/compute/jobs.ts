@@ -1,9 +1,11 @@
 import { latestPerPair, type RatingTable } from '../../recommender/ratings-table';
-import { deserialize, deserializeCore, serialize } from '../../recommender/artifact';
+import { deserializeCore, serialize } from '../../recommender/artifact';
 import { concatCandidateLists, type CandidateLists } from '../../recommender/candidates';
 import { evaluate, type EvaluationResult } from '../../recommender/evaluation/evaluate';
 import { computeFeatures, type MovieFeatures, type UserFeatures } from '../../recommender/features';
 import { HybridRecommender, type HybridParams } from '../../recommender/hybrid';
+import { deriveState, type ModelState } from '../../recommender/model-state';
+import { reviveState, shareState } from '../../recommender/shared-state';
 import { buildUserItemMatrix } from '../../recommender/matrix';
 import { stratifiedSplit, temporalSplit } from '../../recommender/evaluation/split';
 import { tunedWeights, tuneHybrid, type TuningResult } from '../../recommender/tuning';
@@ -52,9 +54,14 @@ export interface TrainJobOutput {
   movies: number;
 }
 
-export interface CandidatesJobInput {
-  /** The fitted model's artifact (shared memory: every shard's thread reads the same bytes). */
+export interface ShareJobInput {
+  /** The fitted model's artifact, in shared memory of its own. */
   artifact: Uint8Array;
+}
+
+export interface CandidatesJobInput {
+  /** The fitted model's state in shared memory (`share`): every shard's thread of a process reads the same arrays. */
+  state: ModelState;
   /** The users (dense indices) this shard precomputes: from .. to − 1. */
   from: number;
   to: number;
@@ -118,10 +125,20 @@ export const jobs = {
     };
   },
 
+  /**
+   * A fitted model as the candidate shards of a process share it: the artifact's sections as views of
+   * its shared bytes and the state the recalls derive from them moved into shared memory, so that each
+   * shard's thread adds only its scratch space.
+   */
+  share(input: ShareJobInput, progress: Progress): { output: ModelState; transfer: ArrayBuffer[] } {
+    progress({ step: 'derive' });
+    const { core } = deserializeCore(input.artifact, { views: true });
+    return { output: shareState(deriveState(core)), transfer: [] };
+  },
+
   /** One shard of the serving precompute: the candidate pools of a range of users. */
   candidates(input: CandidatesJobInput, progress: Progress): { output: CandidateLists; transfer: ArrayBuffer[] } {
-    progress({ step: 'load' });
-    const model = deserialize(input.artifact);
+    const model = new HybridRecommender(reviveState(input.state));
     const lists = model.precomputeCandidates(input.from, input.to, (done) => progress({ step: 'candidates', users: done, of: input.to - input.from }));
     return { output: lists, transfer: buffersOfLists(lists) };
   },

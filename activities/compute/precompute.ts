@@ -12,7 +12,7 @@ export interface PrecomputeMeta {
 /**
  * The serving precompute in one process, as the serve benchmark runs it (the batch spreads the same
  * shards over its workers, see train-model.ts): every user's candidate pools, in shards over the
- * machine's cores (each shard's thread loads the model from the same shared bytes), joined into the
+ * machine's cores (the shards' threads share the model's state, derived once), joined into the
  * artifact, which it returns. `onProgress` hears each shard's progress.
  */
 export async function precomputeCandidates(
@@ -24,10 +24,11 @@ export async function precomputeCandidates(
   const shards = Math.max(1, Math.min(options.threads ?? availableParallelism(), Math.ceil(users / USERS_PER_SHARD)));
   const shared = new Uint8Array(new SharedArrayBuffer(artifact.length));
   shared.set(artifact);
+  const state = await runInThread('share', { artifact: shared }, options.signal ? { signal: options.signal } : {});
   const bounds = Array.from({ length: shards + 1 }, (_, s) => Math.round((s * users) / shards));
   const parts = await Promise.all(
     Array.from({ length: shards }, (_, s) =>
-      runInThread('candidates', { artifact: shared, from: bounds[s]!, to: bounds[s + 1]! }, { ...(options.signal ? { signal: options.signal } : {}), onProgress: (p) => options.onProgress?.(s, p) }),
+      runInThread('candidates', { state, from: bounds[s]!, to: bounds[s + 1]! }, { ...(options.signal ? { signal: options.signal } : {}), onProgress: (p) => options.onProgress?.(s, p) }),
     ),
   );
   const transfer = parts.flatMap((p) => [p.ptr.buffer, p.items.buffer, p.recallScore.buffer, p.evidence.buffer] as ArrayBuffer[]);
