@@ -80,12 +80,21 @@ describe('activities/validate-data: the volume rule over consecutive days', () =
   });
 });
 
+/** A store whose catalog has movies 1, 2 and 3. */
+async function storeWithCatalog(): Promise<MemoryObjectStore> {
+  const store = new MemoryObjectStore();
+  await store.put(CATALOG_MOVIES_KEY, [1, 2, 3].map((id) => JSON.stringify({ movie_id: id, title: `m${id}`, genres: ['Drama'] })).join('\n'));
+  return store;
+}
+
+/** A bronze line of a rating on `date`. */
+const eventOn = (date: string) => (id: string, user: number, movie: number) => JSON.stringify({ event_id: id, user_id: user, movie_id: movie, rating: 4, timestamp: `${date}T12:00:00.000Z` });
+
 describe('activities/validate-data: repeated event ids', () => {
   it('counts exact repeats as duplicates and the same id with other content as conflicting, with a warning', async () => {
-    const store = new MemoryObjectStore();
-    await store.put(CATALOG_MOVIES_KEY, [1, 2, 3].map((id) => JSON.stringify({ movie_id: id, title: `m${id}`, genres: ['Drama'] })).join('\n'));
+    const store = await storeWithCatalog();
     const date = day(40);
-    const event = (id: string, user: number, movie: number) => JSON.stringify({ event_id: id, user_id: user, movie_id: movie, rating: 4, timestamp: `${date}T12:00:00.000Z` });
+    const event = eventOn(date);
     const lines = [event('a', 1, 1), event('a', 1, 1), event('a', 2, 1), event('a', 1, 2), event('b', 1, 3), event('b', 1, 3), event('c', 3, 3)];
     await store.put(`${bronzeDatePrefix(settings.bronzePrefix, date)}p0.jsonl`, `${lines.join('\n')}\n`);
     const validateData = createValidateData({ store, settings, features: unused as never, replicas: unused as ReplicaRegistry, modelServerAt: () => unused as ModelServer });
@@ -111,10 +120,9 @@ describe('activities/validate-data: repeated event ids', () => {
 
 describe('activities/validate-data: validation shards', () => {
   it('count what one pass over the day counts, repeats across shards included, and leave each object’s valid events for extract', async () => {
-    const store = new MemoryObjectStore();
-    await store.put(CATALOG_MOVIES_KEY, [1, 2, 3].map((id) => JSON.stringify({ movie_id: id, title: `m${id}`, genres: ['Drama'] })).join('\n'));
+    const store = await storeWithCatalog();
     const date = day(50);
-    const event = (id: string, user: number, movie: number) => JSON.stringify({ event_id: id, user_id: user, movie_id: movie, rating: 4, timestamp: `${date}T12:00:00.000Z` });
+    const event = eventOn(date);
     // Five objects over three shards: an exact repeat and a reused id land in other objects (and shards) than their originals.
     const objects = [
       [event('a', 1, 1), event('b', 2, 2), '{"event_id":"bad"}'],
