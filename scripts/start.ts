@@ -4,9 +4,11 @@
  *     lock when it is missing;
  *  2. starts the api, the consumer, the worker and the operator console (logs in .local/logs/), and
  *     Airflow's scheduler, DAG processor, triggerer and API server (scripts/airflow/servers.ts);
+ *     `--compiled` first builds them into dist/ (`npm run build`) and runs the compiled JavaScript
+ *     with plain `node`, as in production;
  *  3. loads the movie catalog and replays a dataset's ratings through POST /events/batch
- *     (ml-latest-small when MOVIELENS_DIR has it, synthetic data otherwise), unless today's run
- *     already completed on them;
+ *     (`--dataset`; by default ml-latest-small when MOVIELENS_DIR has it, synthetic data otherwise),
+ *     unless today's run already completed on them;
  *  4. waits until the consumer has landed them in bronze;
  *  5. runs today's batch: triggers the DAG's run for today through Airflow's REST API, which starts and
  *     awaits the Temporal workflow as MWAA would, and follows its tasks; when today's run already
@@ -36,6 +38,7 @@ import { methods } from '../recommender/hybrid';
 import { AirflowApi, awaitDagRun, dagRunUrl, triggerDagRun, type TaskInstance } from './airflow/dag-runs';
 import { DAG_ID, startAirflowServers, type AirflowLogin, type AirflowServers } from './airflow/servers';
 import { setupAirflow } from './airflow/setup';
+import { build } from './build/compile';
 import { waitForConsumerCaughtUp } from './platform/consumer-lag';
 import { startPlatformProcess, waitForHttp, type PlatformProcess } from './platform/processes';
 import { replayRatings } from './platform/replay';
@@ -51,8 +54,13 @@ function progressBar(done: number, total: number): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}`;
 }
 
-function chooseDataset(config: Config): string {
+function defaultDataset(config: Config): string {
   return existsSync(path.join(config.movielensDir, 'ml-latest-small', 'ratings.csv')) ? 'ml-latest-small' : 'synthetic:1e5';
+}
+
+/** Each process's entry point: the TypeScript source under tsx, or its compiled module in the build directory. */
+function entryPoint(source: string, buildDir: string | undefined): string {
+  return buildDir === undefined ? source : path.join(buildDir, source.replace(/\.ts$/, '.js'));
 }
 
 async function runBatchThroughTemporal(config: Config, runDate: string, workflowId = batchWorkflowId(runDate)): Promise<BatchResult> {
@@ -176,9 +184,17 @@ async function printRecommendations(config: Config): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'new-run': { type: 'boolean', default: false }, 'no-airflow': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      'new-run': { type: 'boolean', default: false },
+      'no-airflow': { type: 'boolean', default: false },
+      compiled: { type: 'boolean', default: false },
+      dataset: { type: 'string' },
+    },
+  });
   const newRun = values['new-run'];
   const config = loadConfigOrExit();
+  const dataset = values.dataset ?? defaultDataset(config);
   const withAirflow = !values['no-airflow'];
   const startedServices = await servicesUp(config);
   const processes: PlatformProcess[] = [];
@@ -201,6 +217,11 @@ async function main(): Promise<void> {
         throw new Error(`${err.message}\n\`npm start -- --no-airflow\` runs the batch through the Temporal client, without Airflow.`, { cause: err });
       });
     }
+    let buildDir: string | undefined;
+    if (values.compiled) {
+      console.log('Compiling the processes (npm run build)…');
+      buildDir = (await build(config.projectRoot)).outDir;
+    }
     // Least privilege: the API, the consumer and the console use MinIO users of their own; the worker runs the batch as root.
     const starts = [
       ['api', 'api/main.ts', localS3Env(config, 'api')],
@@ -208,18 +229,18 @@ async function main(): Promise<void> {
       ['worker', 'worker/main.ts', {}],
       ['console', 'console/main.ts', localS3Env(config, 'console')],
     ] as const;
-    for (const [name, entry, credentials] of starts) {
-      processes.push(startPlatformProcess({ name, entry, cwd: config.projectRoot, env: { ...process.env, ...credentials }, logDir }));
+    for (const [name, source, credentials] of starts) {
+      processes.push(startPlatformProcess({ name, entry: entryPoint(source, buildDir), cwd: config.projectRoot, env: { ...process.env, ...credentials }, logDir }));
     }
     await waitForHttp(`${config.api.url}/healthz`, processes[0]!);
-    console.log(`api, consumer, worker and console started (logs in ${path.relative(config.projectRoot, logDir)}/)`);
+    const how = buildDir === undefined ? 'from the TypeScript sources (tsx)' : `compiled, from ${path.relative(config.projectRoot, buildDir)}/ with plain node`;
+    console.log(`api, consumer, worker and console started ${how} (logs in ${path.relative(config.projectRoot, logDir)}/)`);
     if (withAirflow) {
       // Starts while the ratings load; its DAG stays paused until today's run is triggered on them.
       airflow = startAirflowServers(config, { logDir });
       console.log(`Airflow starting: scheduler, DAG processor, triggerer and API server on ${airflow.url} (logs: ${path.relative(config.projectRoot, logDir)}/airflow-*.log)`);
     }
 
-    const dataset = chooseDataset(config);
     const data = loadDataset(dataset, config.movielensDir);
     const s3 = createS3Client(config.s3);
     const store = new S3ObjectStore(s3, config.s3.bucket);
