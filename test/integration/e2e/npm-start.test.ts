@@ -219,4 +219,20 @@ describe('end to end: npm start runs the platform through Airflow, serves the mo
     await run.interrupt();
     assert.equal(await portOpen(ports.api), false);
   });
+
+  it('npm start -- --new-run trains anew in a run of its own, which the API then serves', async () => {
+    const run = new NpmStart(['--no-airflow', '--new-run', '--dataset', 'ml-100k'], processEnv, base.projectRoot);
+    started.push(run);
+    const output = await run.waitFor('The platform keeps running', 600_000);
+    const workflowId = printed(output, new RegExp(`Training anew: the batch of ${runDate} in a run of its own, (${batchWorkflowId(runDate)}-\\d{6}),`))[1]!;
+    const version = printed(output, /^Model (\S+): deployed;/m)[1]!;
+    // A run of its own, beside today's: the same bronze gives the same version (the run date and the data's checksum).
+    assert.notEqual(workflowId, batchWorkflowId(runDate));
+    assert.equal((await temporal.workflow.getHandle(workflowId).describe()).status.name, 'COMPLETED');
+    const result = await temporal.workflow.getHandle<() => Promise<BatchResult>>(workflowId).result();
+    assert.equal(result.model_version, version);
+    assert.equal((await readCurrentPointer(env.store))?.version, version);
+    assert.equal(((await (await fetch(`http://127.0.0.1:${ports.api}/models/current`)).json()) as { version: string }).version, version);
+    await run.interrupt();
+  });
 });
