@@ -14,8 +14,11 @@ export interface BatchSettings {
   itemCf: { easeMaxMovies: number };
   /** How long the reload stage waits for every live API replica to serve the deployed version. */
   reloadReplicasTimeoutMs: number;
-  /** The train stage's candidate shards: users per shard, and how many a run keeps in flight. */
-  shards: { usersPerShard: number; width: number };
+  /**
+   * The shards of a run: users per candidate shard of the train stage, how many shards of a stage a run
+   * keeps in flight, and changed feature items (users and movies) per shard of the DynamoDB writes.
+   */
+  shards: { usersPerShard: number; width: number; publishItemsPerShard: number };
 }
 
 /** Everything the activities touch, injected by the worker (or a test). */

@@ -2,7 +2,7 @@ import type { ActivityDeps } from './deps';
 import { createDeployModel } from './deploy-model';
 import { createEvaluateModel } from './evaluate-model';
 import { createExtractFeatures } from './extract-features';
-import { createPublishFeatures } from './publish-features';
+import { createPlanPublish, createPublishFeatures, createPublishShard, createRecordPublished } from './publish-features';
 import { createReloadApi } from './reload-api';
 import { createAssembleModel, createPrecomputeCandidates, createTrainModel } from './train-model';
 import { createPlanValidation, createValidateData, createValidateShard } from './validate-data';
@@ -15,6 +15,9 @@ export function createActivities(deps: ActivityDeps) {
     validateData: createValidateData(deps),
     extractFeatures: createExtractFeatures(deps),
     publishFeatures: createPublishFeatures(deps),
+    planPublish: createPlanPublish(deps),
+    publishShard: createPublishShard(deps),
+    recordPublished: createRecordPublished(deps),
     trainModel: createTrainModel(deps),
     precomputeCandidates: createPrecomputeCandidates(deps),
     assembleModel: createAssembleModel(deps),

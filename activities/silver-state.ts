@@ -25,6 +25,7 @@ export const snapshotKey = (runDate: string) => `${statePrefix(runDate)}snapshot
 const eventIdsKey = (runDate: string) => `${statePrefix(runDate)}event-ids.bin`;
 export const mergeResultKey = (runDate: string) => `${statePrefix(runDate)}merge-result.json`;
 const publishedKey = (runDate: string) => `${statePrefix(runDate)}published.json`;
+const publishedShardKey = (runDate: string, shard: number, shards: number) => `${statePrefix(runDate)}published/shard-${shard}-of-${shards}.json`;
 
 export interface SilverSnapshot {
   run_date: string;
@@ -100,6 +101,21 @@ export async function clearPublished(store: ObjectStore, runDate: string): Promi
 
 export async function writePublished(store: ObjectStore, published: PublishedFeatures): Promise<void> {
   await store.put(publishedKey(published.run_date), JSON.stringify(published), 'application/json');
+}
+
+/** What one shard of a snapshot's DynamoDB writes wrote, recorded when it is done: a repeated shard writes nothing. */
+export interface PublishedShard {
+  shard: number;
+  users_written: number;
+  movies_written: number;
+}
+
+export function readPublishedShard(store: ObjectStore, runDate: string, shard: number, shards: number): Promise<PublishedShard | undefined> {
+  return readStoredJson<PublishedShard>(store, publishedShardKey(runDate, shard, shards));
+}
+
+export async function writePublishedShard(store: ObjectStore, runDate: string, shards: number, written: PublishedShard): Promise<void> {
+  await store.put(publishedShardKey(runDate, written.shard, shards), JSON.stringify(written), 'application/json');
 }
 
 /**

@@ -55,6 +55,25 @@ export interface PublishSummary {
   dynamodb_items: number;
   /** The run date's features were published before (a repeated run): nothing was written. */
   already_published: boolean;
+  /** How many shards wrote them (absent: one activity did). */
+  shards?: number;
+}
+
+/** How a run's DynamoDB writes split into shards. */
+export interface PublishPlan {
+  run_date: string;
+  already_published: boolean;
+  users_changed: number;
+  movies_changed: number;
+  shards: number;
+  shard_width: number;
+}
+
+/** One of `shards` shards of a run's DynamoDB writes. */
+export interface PublishShard {
+  run_date: string;
+  shard: number;
+  shards: number;
 }
 
 export interface TrainSummary {

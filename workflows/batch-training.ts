@@ -77,7 +77,19 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
   const extracted = await stage('extractFeatures', () =>
     compute.extractFeatures({ run_date: runDate, ...(input.full_rebuild === true ? { full_rebuild: true } : {}), ...(besideTraining ? { publish: 'separately' as const } : {}) }),
   );
-  const published = besideTraining ? stage('publishFeatures', () => compute.publishFeatures({ run_date: runDate })) : undefined;
+  // Runs started before the writes were sharded replay with the one publishFeatures activity.
+  const publishInShards = besideTraining && patched('publish-shards');
+  const publishFeaturesInShards = async () => {
+    const plan = await io.planPublish({ run_date: runDate });
+    if (plan.already_published) return { run_date: runDate, users_written: 0, movies_written: 0, dynamodb_items: 0, already_published: true };
+    const written = await mapBounded(
+      Array.from({ length: plan.shards }, (_, shard) => shard),
+      plan.shard_width,
+      (shard) => compute.publishShard({ run_date: runDate, shard, shards: plan.shards }),
+    );
+    return io.recordPublished({ run_date: runDate, shards: written });
+  };
+  const published = besideTraining ? stage('publishFeatures', () => (publishInShards ? publishFeaturesInShards() : compute.publishFeatures({ run_date: runDate }))) : undefined;
   // Awaited at the end; until then a failure must not count as unhandled.
   published?.catch(() => undefined);
 

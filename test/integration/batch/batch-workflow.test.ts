@@ -87,6 +87,9 @@ describe('batch workflow (Temporal, MinIO, DynamoDB Local)', function () {
       assert.ok(evaluate.started_at > train.started_at && evaluate.started_at < train.finished_at, 'evaluateModel starts after the fit, before the shards end');
       assert.equal(publish.details.users_written, 943);
       assert.equal(extract.details.users_written, 0);
+      // 943 users and 1,682 movies changed, 20,000 items per shard: one shard, planned and recorded around it.
+      assert.equal(publish.details.shards, 1);
+      assert.deepEqual(['planPublish', 'publishShard', 'recordPublished'].map((name) => result.scheduled.filter((n) => n === name).length), [1, 1, 1]);
     });
 
     it('validates the day in shards, whose parsed events extract merges instead of the JSON, then removes', async () => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createExtractFeatures, type ExtractInput } from '../../../activities/extract-features';
-import { createPublishFeatures } from '../../../activities/publish-features';
+import { createPlanPublish, createPublishFeatures, createPublishShard, createRecordPublished, publishShardOf } from '../../../activities/publish-features';
+import { batchSettings } from '../../../activities/settings';
 import { readSilverRatings } from '../../../activities/silver';
-import { readSnapshot } from '../../../activities/silver-state';
-import type { ExtractSummary, PublishSummary } from '../../../activities/types';
+import { readPublished, readSnapshot, type PublishedShard } from '../../../activities/silver-state';
+import type { ExtractSummary, PublishPlan, PublishShard, PublishSummary } from '../../../activities/types';
 import { bronzeDatePrefix } from '../../../domain/bronze';
 import { loadMovieLens100k } from '../../../recommender/data/movielens';
 import { selectRows } from '../../../recommender/types';
@@ -29,7 +30,7 @@ async function silverRows(env: BatchEnvironment, prefix: string): Promise<string
 /** Incremental silver on the real registry bucket and feature tables. */
 describe('batch extractFeatures: incremental silver (real MinIO and DynamoDB Local)', function () {
   this.timeout(180_000);
-  const [day1, day2, day3, day4, day5, day6] = ['2024-05-01', '2024-05-02', '2024-05-03', '2024-05-04', '2024-05-05', '2024-05-06'];
+  const [day1, day2, day3, day4, day5, day6, day7] = ['2024-05-01', '2024-05-02', '2024-05-03', '2024-05-04', '2024-05-05', '2024-05-06', '2024-05-07'];
   let env: BatchEnvironment;
   const extract = (input: ExtractInput) => {
     const activity = createExtractFeatures(activityDeps(env));
@@ -124,5 +125,31 @@ describe('batch extractFeatures: incremental silver (real MinIO and DynamoDB Loc
     await publish({ run_date: day6 });
     assert.equal((await env.features.getUserFeatures(93))?.run_date, day6);
     assert.equal((await env.features.getUserFeatures(98))?.run_date, day6);
+  });
+
+  it('splits the DynamoDB writes into shards by id hash, each written once, and records them when all are done', async () => {
+    await landRatings(env.store, env.config.s3.bronzePrefix, day7, rowsOf((user) => user > 100 && user <= 130), { objects: 1, idPrefix: 'day7' });
+    const seventh = await extract({ run_date: day7, publish: 'separately' });
+    const deps = activityDeps(env, { settings: { ...batchSettings(env.config), shards: { ...batchSettings(env.config).shards, publishItemsPerShard: 25 } } });
+    const run = <I, O>(activity: (input: I) => Promise<O>, input: I) => new MockActivityEnvironment().run<[I], O, typeof activity>(activity, input);
+    const plan = await run<{ run_date: string }, PublishPlan>(createPlanPublish(deps), { run_date: day7 });
+    assert.deepEqual([plan.users_changed, plan.movies_changed], [30, seventh.movies_changed]);
+    assert.equal(plan.shards, Math.ceil((30 + seventh.movies_changed) / 25));
+    assert.ok(plan.shards > 1);
+
+    const shards: PublishedShard[] = [];
+    for (let shard = 0; shard < plan.shards; shard++) shards.push(await run<PublishShard, PublishedShard>(createPublishShard(deps), { run_date: day7, shard, shards: plan.shards }));
+    const usersByShard = shards.map((s) => s.users_written);
+    assert.deepEqual(usersByShard, Array.from({ length: plan.shards }, (_, shard) => Array.from({ length: 30 }, (_, k) => 101 + k).filter((id) => publishShardOf(id, plan.shards) === shard).length));
+    assert.equal(shards.reduce((sum, s) => sum + s.movies_written, 0), seventh.movies_changed);
+    for (let user = 101; user <= 130; user++) assert.equal((await env.features.getUserFeatures(user))?.run_date, day7, `user ${user}`);
+    // A shard run again (a retry after it finished) finds its record and writes nothing new.
+    assert.deepEqual(await run<PublishShard, PublishedShard>(createPublishShard(deps), { run_date: day7, shard: 0, shards: plan.shards }), shards[0]);
+    assert.equal(await readPublished(env.store, day7), undefined, 'not recorded before every shard is done');
+
+    const summary = await run<{ run_date: string; shards: PublishedShard[] }, PublishSummary>(createRecordPublished(deps), { run_date: day7, shards });
+    assert.deepEqual(summary, { run_date: day7, users_written: 30, movies_written: seventh.movies_changed, dynamodb_items: 30 + seventh.movies_changed, already_published: false, shards: plan.shards });
+    assert.equal((await readPublished(env.store, day7))?.users_written, 30);
+    assert.equal((await run<{ run_date: string }, PublishPlan>(createPlanPublish(deps), { run_date: day7 })).already_published, true);
   });
 });

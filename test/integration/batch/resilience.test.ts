@@ -261,7 +261,7 @@ describe('batch workflow: crashes and transient failures', function () {
     await landRatings(own.store, own.config.s3.bronzePrefix, runDate, selectRows(ml100k.ratings, Int32Array.from({ length: 30_000 }, (_, i) => i)), { objects: 3 });
     const store = new FaultyObjectStore(own.store, refuseFirstShard);
     const { handle } = await startOrAttachBatch(client, own.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
-    const failure = await withWorker(own.config, activityDeps(own, { store, settings: { ...batchSettings(own.config), shards: { usersPerShard: 300, width: 2 } } }), () =>
+    const failure = await withWorker(own.config, activityDeps(own, { store, settings: { ...batchSettings(own.config), shards: { ...batchSettings(own.config).shards, usersPerShard: 300, width: 2 } } }), () =>
       handle.result().then(
         () => assert.fail('the run completed'),
         (err: unknown) => err,
