@@ -33,7 +33,7 @@ import type { Movie } from './types';
  * decoding checks everything serving relies on (see `deserializeCore`), so that a decoded model never
  * reads outside its arrays, loops past them or allocates more than its sections justify.
  */
-export const artifactFormatVersion = 5;
+export const artifactFormatVersion = 6;
 const magic = 'MRMB';
 const prefixLength = 24;
 /** The largest length of an Int32Array-indexed structure: pointers and indices are int32. */
@@ -147,6 +147,8 @@ const paramsSchema = z.strictObject({
     neighboursPerMovie: nonNegativeInt,
     yearWidths: z.array(z.int().min(1)).max(maxYearWidths),
     yearWeight: z.number().min(0).max(maxYearWeight),
+    // A power of a prior within [0, 1]: finite for any non-negative exponent.
+    popularityExponent: nonNegative,
   }),
   itemCf: z.strictObject({ neighbours: nonNegativeInt, easeMaxMovies: nonNegativeInt, easeLambda: z.number().positive(), alpha: nonNegative, beta: nonNegative }),
   baseline: z.strictObject({ regUser: nonNegative, regItem: nonNegative, epochs: nonNegativeInt }),

@@ -20,9 +20,14 @@ export interface ContentParams {
   yearWidths: number[];
   /** Scales the year features' weights: with several widths they would otherwise outweigh the genres. */
   yearWeight: number;
+  /**
+   * γ of the content method's watch prior, (log(1 + raters) / log(1 + the most raters))^γ: how much a
+   * movie's audience counts beside its fit to the user's taste (0: not at all).
+   */
+  popularityExponent: number;
 }
 
-export const defaultContentParams: ContentParams = { denseMaxMovies: 5000, neighboursPerMovie: 100, yearWidths: [1, 5, 10], yearWeight: 0.5 };
+export const defaultContentParams: ContentParams = { denseMaxMovies: 5000, neighboursPerMovie: 100, yearWidths: [1, 5, 10], yearWeight: 0.5, popularityExponent: 1 };
 
 /** The precomputed similarities: dense (n×n, row-major) or per-movie neighbour lists sorted best first. */
 export type ContentSimilarity =

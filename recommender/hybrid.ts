@@ -2,7 +2,7 @@ import { alsScores, alsScratch, alsUserFactors, defaultAlsParams, fitAls, noMovi
 import { defaultBaselineParams, fitBaselines } from './baseline';
 import { CandidateListsBuilder, candidatePool, type CandidateLists } from './candidates';
 import { computeContentSimilarity, defaultContentParams, forEachSimilar } from './content';
-import { ContentRecaller } from './content-recall';
+import { ContentRecaller, liftRecall, watchRecall, type ContentCandidates } from './content-recall';
 import { UnknownMovieError } from './errors';
 import { defaultItemCfParams, fitItemCf, itemCfRecall, itemCfScratch, type ItemCfScratch } from './item-cf';
 import type { UserItemMatrix } from './matrix';
@@ -117,7 +117,7 @@ export class HybridRecommender {
     const { matrix, baselines, params, derived } = state;
     this.cf = new UserBasedCF(matrix, baselines, params.userCf, derived.scale, derived.centring);
     const n = matrix.numMovies;
-    this.contentRecaller = new ContentRecaller(state.content, derived.contentRows, derived.audienceCosine, derived.scale.min, n);
+    this.contentRecaller = new ContentRecaller(state.content, derived.contentRows, derived.audienceCosine, derived.byRaters, derived.scale.min, params.candidatePool, n);
     this.mix = mixScratch(n);
     this.itemCf = itemCfScratch(n);
     this.alsSystem = alsScratch(state.movieFactors.factors);
@@ -344,17 +344,22 @@ export class HybridRecommender {
   }
 
   /**
-   * The profile's recalls and ALS factors, each computed when first asked for. The caller has marked
-   * the profile's movies in `seen`.
+   * The profile's recalls and ALS factors, each computed when first asked for: `content` is the content
+   * method's, `contentLift` the hybrid's content list, both from one search of the content candidates.
+   * The caller has marked the profile's movies in `seen`.
    */
-  private recallsOf(profile: Profile): { user: () => Recall; item: () => Recall; content: () => Recall; als: () => Float64Array } {
+  private recallsOf(profile: Profile): { user: () => Recall; item: () => Recall; content: () => Recall; contentLift: () => Recall; als: () => Float64Array } {
+    let contentCandidates: ContentCandidates | undefined;
     let contentRecall: Recall | undefined;
+    let contentLift: Recall | undefined;
     let userRecall: Recall | undefined;
     let itemRecall: Recall | undefined;
     let alsUser: Float64Array | undefined;
     const { movieFactors, derived, params } = this.state;
+    const candidates = () => (contentCandidates ??= this.contentRecaller.candidates(profile, this.seen));
     return {
-      content: () => (contentRecall ??= this.contentRecaller.recall(profile, this.seen)),
+      content: () => (contentRecall ??= watchRecall(candidates(), derived.watchPrior)),
+      contentLift: () => (contentLift ??= liftRecall(candidates())),
       user: () => (userRecall ??= this.userRecall(profile)),
       item: () => (itemRecall ??= itemCfRecall(this.state.itemNeighbours, profile, this.seen, this.itemCf)),
       als: () => (alsUser ??= alsUserFactors(movieFactors, derived.alsGram, params.als.confidence, profile, this.alsSystem)),
@@ -366,7 +371,7 @@ export class HybridRecommender {
     const parts: [number, () => Recall][] = [
       [weights.userCf, recalls.user],
       [weights.itemCf, recalls.item],
-      [weights.content, recalls.content],
+      [weights.content, recalls.contentLift],
     ];
     const mixed = mixRecalls(parts.filter(([weight]) => weight > 0).map(([weight, recall]) => ({ recall: recall(), weight })), this.mix);
     const { movieFactors } = this.state;

@@ -48,7 +48,7 @@ function models(): { name: string; bytes: Uint8Array }[] {
   const data = generateSynthetic({ ratings: 1_200, seed: 5, users: 40, movies: 70 });
   const dense = HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies);
   const topK = HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, {
-    content: { denseMaxMovies: 20, neighboursPerMovie: 8, yearWidths: [1, 5, 10], yearWeight: 0.5 },
+    content: { denseMaxMovies: 20, neighboursPerMovie: 8, yearWidths: [1, 5, 10], yearWeight: 0.5, popularityExponent: 1 },
     hybridWeights: { userCf: 0.2, itemCf: 0.4, content: 0.2, als: 0.2 },
     als: { ...defaultAlsParams, factors: 4 },
   });
@@ -169,7 +169,7 @@ function mutate(random: Random, bytes: Uint8Array, kind: MutationKind): Mutant {
       const field = pick(random, ['version', 'reserved', 'header length', 'body length'] as const);
       const headerLength = view.getUint32(8, true);
       const bodyLength = copy.length - bodyStartOf(copy);
-      if (field === 'version') view.setUint16(4, pick(random, [0, 2, 4, 0xffff]), true);
+      if (field === 'version') view.setUint16(4, pick(random, [0, 2, 4, 5, 0xffff]), true);
       else if (field === 'reserved') view.setUint16(6, 1 + int(random, 0xffff), true);
       else if (field === 'header length') view.setUint32(8, pick(random, [0, headerLength - 1, headerLength + 1, headerLength + 8, 2 ** 31, 2 ** 32 - 1]) >>> 0, true);
       else view.setBigUint64(12, pick(random, [0n, BigInt(bodyLength - 1), BigInt(bodyLength + 1), 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n]), true);

@@ -18,7 +18,7 @@ describe('recommender: model artifact', () => {
   const data = generateSynthetic({ ratings: 20_000, seed: 7, users: 300, movies: 400 });
   const fits = {
     dense: HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies),
-    'top-k': HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, { content: { denseMaxMovies: 100, neighboursPerMovie: 30, yearWidths: [1, 5, 10], yearWeight: 0.5 } }),
+    'top-k': HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, { content: { denseMaxMovies: 100, neighboursPerMovie: 30, yearWidths: [1, 5, 10], yearWeight: 0.5, popularityExponent: 1 } }),
   };
 
   for (const [kind, model] of Object.entries(fits)) {
@@ -67,6 +67,9 @@ describe('recommender: model artifact', () => {
     const future = bytes.slice();
     future[4] = 99;
     assert.throws(() => deserialize(future), (e: unknown) => e instanceof ArtifactError && /version 99/.test(e.message));
+    const older = bytes.slice();
+    older[4] = artifactFormatVersion - 1;
+    assert.throws(() => deserialize(older), (e: unknown) => e instanceof ArtifactError && /format version 5 is not supported/.test(e.message), 'format 5 has no content popularity exponent');
   });
 });
 
@@ -75,7 +78,7 @@ describe('recommender: model artifact against hostile bytes with a valid checksu
   const dense = serialize(HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies), { snapshotId: 'dense' });
   // Top-K content lists and ALS's movie factors (4 per movie), with candidate pools.
   const topKModel = HybridRecommender.fit(buildUserItemMatrix(data.ratings), data.movies, {
-    content: { denseMaxMovies: 20, neighboursPerMovie: 10, yearWidths: [1, 5, 10], yearWeight: 0.5 },
+    content: { denseMaxMovies: 20, neighboursPerMovie: 10, yearWidths: [1, 5, 10], yearWeight: 0.5, popularityExponent: 1 },
     hybridWeights: { userCf: 0.2, itemCf: 0.4, content: 0.2, als: 0.2 },
     als: { ...defaultAlsParams, factors: 4 },
   });
@@ -98,6 +101,7 @@ describe('recommender: model artifact against hostile bytes with a valid checksu
     ['a default quality weight above 1', editHeader(dense, (h) => void ((h.params as { qualityWeight: number }).qualityWeight = 2)), /header: params\.qualityWeight: Too big/],
     ['a negative similarity threshold', editHeader(dense, (h) => void ((h.params as { userCf: { similarityThreshold: number } }).userCf.similarityThreshold = -0.5)), /header: params\.userCf\.similarityThreshold: Too small/],
     ['a year weight that overflows the content vectors', editHeader(dense, (h) => void ((h.params as { content: { yearWeight: number } }).content.yearWeight = 1e308)), /header: params\.content\.yearWeight: Too big/],
+    ['a negative popularity exponent', editHeader(dense, (h) => void ((h.params as { content: { popularityExponent: number } }).content.popularityExponent = -1)), /header: params\.content\.popularityExponent: Too small/],
     ['a zero prior weight', editHeader(dense, (h) => void ((h.params as { priorWeight: number }).priorWeight = 0)), /header: params\.priorWeight/],
     ['thousands of year widths', editHeader(dense, (h) => void ((h.params as { content: { yearWidths: number[] } }).content.yearWidths = Array.from({ length: 5000 }, (_, i) => i + 1))), /params\.content\.yearWidths: Too big/],
     ['a fractional user count', editHeader(dense, (h) => void (h.numUsers = 59.5)), /header: numUsers: Invalid input: expected int/],

@@ -83,31 +83,6 @@ describe('recommender: HybridRecommender', () => {
     assert.deepEqual(hybrid.items[2], userBased.items.find((item) => item.movieId === 6), 'movie 6 only as the popular fill');
   });
 
-  it('item-based recall = (1 + cos(user taste, movie) − cos(audience taste, movie)) / 2, tastes weighted by rating − minimum', () => {
-    const movies = [
-      { movieId: 1, title: 'X1', genres: ['X'] },
-      { movieId: 2, title: 'XY', genres: ['X', 'Y'] },
-      { movieId: 3, title: 'Y', genres: ['Y'] },
-      { movieId: 4, title: 'X2', genres: ['X'] },
-    ];
-    const taste = ratings([[1, 1, 5], [1, 3, 1], [2, 3, 5], [2, 2, 3], [3, 4, 4]]);
-    const content = HybridRecommender.fit(buildUserItemMatrix(taste), movies, { minUserRatings: 1, minCandidateRatings: 0 });
-    // Unit vectors over (X, Y) with idf = log(4 / df): X1 = X2 = (1, 0), Y = (0, 1), XY ∝ (log 4/3, log 2).
-    const [x, y] = [Math.log(4 / 3), Math.log(2)];
-    const xy = [x / Math.hypot(x, y), y / Math.hypot(x, y)] as const;
-    // Audience weights (rating − 1 summed per movie): X1 4, XY 2, Y 0 + 4, X2 3.
-    const audience = [4 + 3 + 2 * xy[0], 4 + 2 * xy[1]] as const;
-    const audienceCos = (v: readonly [number, number]): number => (audience[0] * v[0] + audience[1] * v[1]) / Math.hypot(...audience);
-    // User 1 rated X1 5 and Y 1: the bottom rating adds nothing, so their taste is X.
-    const expected = new Map([
-      [2, (1 + xy[0] - audienceCos(xy)) / 2],
-      [4, (1 + 1 - audienceCos([1, 0])) / 2],
-    ]);
-    const items = content.recommend(1, { method: 'item-based', limit: 2 }).items;
-    assert.deepEqual(items.map((i) => i.movieId).sort(), [2, 4]);
-    for (const item of items) assert.ok(Math.abs(item.recall_score - expected.get(item.movieId)!) < 1e-6, `movie ${item.movieId}`);
-  });
-
   it('explains items by similar users, liked movies or popularity', () => {
     assert.match(model.recommend(1, { method: 'user-based' }).items[0]!.reason, /^similar users rated it \d\.\d$/);
     assert.match(model.recommend(1, { method: 'item-based' }).items[0]!.reason, /^because you liked (Alien \(1979\)|Aliens \(1986\))$/);
