@@ -1,7 +1,8 @@
 import type { ContentSimilarity, FeatureRows } from './content';
 import { accumulateProfile, profileCosine } from './content';
 import type { Profile } from './profile';
-import { emptyRecall, likedMovieEvidence, type Recall } from './recall';
+import { emptyRecall, likedMovieEvidence, type Recall, type Recaller } from './recall';
+import type { RecommendScratch } from './scratch';
 
 /**
  * Content recall: how much better a movie matches the user's taste than the audience's.
@@ -14,32 +15,33 @@ import { emptyRecall, likedMovieEvidence, type Recall } from './recall';
  * audience's gets flat recall and the quality decides. The reason names the rated movie that
  * contributed most.
  */
-export class ContentRecaller {
-  // Scratch buffers reused across calls (one call at a time per thread).
-  private readonly best: Float64Array;
-  private readonly bestSource: Int32Array;
-  private readonly mark: Uint8Array;
-  private readonly touched: Int32Array;
-  private readonly taste: Float64Array;
+/** Scratch space of the content recall for one call at a time: per movie, and the taste vector. */
+export interface ContentScratch {
+  best: Float64Array;
+  bestSource: Int32Array;
+  mark: Uint8Array;
+  touched: Int32Array;
+  taste: Float64Array;
+}
 
+export function contentScratch(numMovies: number, numFeatures: number): ContentScratch {
+  return { best: new Float64Array(numMovies), bestSource: new Int32Array(numMovies), mark: new Uint8Array(numMovies), touched: new Int32Array(numMovies), taste: new Float64Array(numFeatures) };
+}
+
+export class ContentRecaller implements Recaller {
   constructor(
     private readonly content: ContentSimilarity,
     private readonly rows: FeatureRows,
     /** cos(audience taste, movie) per movie. */
     private readonly audienceCosine: Float32Array,
     private readonly ratingMin: number,
-    numMovies: number,
-  ) {
-    this.best = new Float64Array(numMovies);
-    this.bestSource = new Int32Array(numMovies);
-    this.mark = new Uint8Array(numMovies);
-    this.touched = new Int32Array(numMovies);
-    this.taste = new Float64Array(rows.numFeatures);
-  }
+  ) {}
 
-  /** `seen` marks the profile's own movies, which are never candidates. */
-  recall(profile: Profile, seen: Uint8Array): Recall {
-    const { best, bestSource, mark, touched, taste, content } = this;
+  /** `scratch.seen` marks the profile's own movies, which are never candidates. */
+  recall(profile: Profile, scratch: RecommendScratch): Recall {
+    const { best, bestSource, mark, touched, taste } = scratch.content;
+    const { seen } = scratch;
+    const { content } = this;
     const weights = new Float64Array(profile.ratings.length);
     for (let k = 0; k < weights.length; k++) weights[k] = profile.ratings[k]! - this.ratingMin;
     const norm = accumulateProfile(this.rows, profile.movies, weights, taste);
