@@ -2,6 +2,7 @@ import type { ContentSimilarity, FeatureRows } from './content';
 import { accumulateProfile, profileCosine } from './content';
 import type { Profile } from './profile';
 import { likedMovieEvidence, type Recall } from './recall';
+import type { RecommendScratch } from './scratch';
 
 /**
  * A user's content candidates with the two cosines the content recalls are made of:
@@ -62,6 +63,30 @@ export function watchRecall(candidates: ContentCandidates, prior: Float32Array):
   return { items, recall, absolute: true, evidence: candidates.evidence };
 }
 
+/** Scratch space of the content candidates' search for one call at a time: per movie, and per feature. */
+export interface ContentScratch {
+  best: Float64Array;
+  bestSource: Int32Array;
+  mark: Uint8Array;
+  touched: Int32Array;
+  taste: Float64Array;
+  /** Per feature: the rated movie contributing most of it to the taste, and how much. */
+  featureSource: Int32Array;
+  featureContribution: Float64Array;
+}
+
+export function contentScratch(numMovies: number, numFeatures: number): ContentScratch {
+  return {
+    best: new Float64Array(numMovies),
+    bestSource: new Int32Array(numMovies),
+    mark: new Uint8Array(numMovies),
+    touched: new Int32Array(numMovies),
+    taste: new Float64Array(numFeatures),
+    featureSource: new Int32Array(numFeatures),
+    featureContribution: new Float64Array(numFeatures),
+  };
+}
+
 /**
  * Finds a user's content candidates. The linked ones come from the precomputed similarities: every
  * movie sharing a feature with the taste when the catalog keeps the dense matrix, a movie's
@@ -72,16 +97,6 @@ export function watchRecall(candidates: ContentCandidates, prior: Float32Array):
  * movie's reason is the rated movie that put most of the movie's strongest feature into the taste.
  */
 export class ContentRecaller {
-  // Scratch buffers reused across calls (one call at a time per thread).
-  private readonly best: Float64Array;
-  private readonly bestSource: Int32Array;
-  private readonly mark: Uint8Array;
-  private readonly touched: Int32Array;
-  private readonly taste: Float64Array;
-  /** Per feature: the rated movie contributing most of it to the taste, and how much. */
-  private readonly featureSource: Int32Array;
-  private readonly featureContribution: Float64Array;
-
   constructor(
     private readonly content: ContentSimilarity,
     private readonly rows: FeatureRows,
@@ -91,20 +106,13 @@ export class ContentRecaller {
     private readonly byRaters: Int32Array,
     private readonly ratingMin: number,
     private readonly mostWatched: number,
-    numMovies: number,
-  ) {
-    this.best = new Float64Array(numMovies);
-    this.bestSource = new Int32Array(numMovies);
-    this.mark = new Uint8Array(numMovies);
-    this.touched = new Int32Array(numMovies);
-    this.taste = new Float64Array(rows.numFeatures);
-    this.featureSource = new Int32Array(rows.numFeatures);
-    this.featureContribution = new Float64Array(rows.numFeatures);
-  }
+  ) {}
 
-  /** `seen` marks the profile's own movies, which are never candidates. */
-  candidates(profile: Profile, seen: Uint8Array): ContentCandidates {
-    const { best, bestSource, mark, touched, taste, content } = this;
+  /** `scratch.seen` marks the profile's own movies, which are never candidates. */
+  candidates(profile: Profile, scratch: RecommendScratch): ContentCandidates {
+    const { best, bestSource, mark, touched, taste } = scratch.content;
+    const { seen } = scratch;
+    const { content } = this;
     const weights = new Float64Array(profile.ratings.length);
     for (let k = 0; k < weights.length; k++) weights[k] = profile.ratings[k]! - this.ratingMin;
     const norm = accumulateProfile(this.rows, profile.movies, weights, taste);
@@ -134,7 +142,7 @@ export class ContentRecaller {
     }
     const linked = count;
     // The dense matrix links every movie that shares a feature with the taste already.
-    if (content.kind === 'top-k') count = this.addMostWatched(profile.movies, weights, seen, count);
+    if (content.kind === 'top-k') count = this.addMostWatched(profile.movies, weights, scratch, count);
     const items = touched.slice(0, count);
     const userCosine = new Float64Array(count);
     const audienceCosine = new Float64Array(count);
@@ -155,8 +163,10 @@ export class ContentRecaller {
    * Appends to `touched` (holding `count` candidates) the `mostWatched` most-watched movies that are not
    * candidates yet, unseen and sharing a feature with the taste; returns the new count.
    */
-  private addMostWatched(movies: Int32Array, weights: Float64Array, seen: Uint8Array, count: number): number {
-    const { rows, taste, mark, touched, bestSource, featureSource, featureContribution } = this;
+  private addMostWatched(movies: Int32Array, weights: Float64Array, scratch: RecommendScratch, count: number): number {
+    const { taste, mark, touched, bestSource, featureSource, featureContribution } = scratch.content;
+    const { seen } = scratch;
+    const { rows } = this;
     const { ptr, feature, weight } = rows;
     for (let k = 0; k < movies.length; k++) {
       const j = movies[k]!;

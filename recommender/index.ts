@@ -14,20 +14,12 @@ export type { BaselineParams, Baselines } from './baseline';
 export { fitBaselines } from './baseline';
 export type { QualityScores } from './quality';
 export { computeQuality } from './quality';
-export type {
-  FreshRatingInput,
-  HybridParams,
-  HybridWeights,
-  Method,
-  ModelCore,
-  ModelState,
-  RecommendOptions,
-  RecommendationPath,
-  Recommendations,
-  RecommendedItem,
-  SimilarMovie,
-} from './hybrid';
-export { HybridRecommender, defaultHybridParams, mergeParams, methods } from './hybrid';
+export type { HybridParams, HybridWeights, ModelCore, ModelState } from './hybrid';
+export type { FreshRatingInput, Method, RecommendOptions, RecommendationPath, Recommendations, RecommendedItem, SimilarMovie } from './recommendation';
+export { methods } from './recommendation';
+export type { RecommendScratch } from './scratch';
+export { createScratch } from './scratch';
+export { HybridRecommender, defaultHybridParams, mergeParams } from './hybrid';
 export type { ArtifactHeader, ArtifactMetadata } from './artifact';
 export { artifactFormatVersion, deserialize, deserializeCore, readArtifactHeader, serialize } from './artifact';
 export { deriveState } from './model-state';

@@ -1,7 +1,7 @@
 import { fitEaseNeighbours } from './ease';
 import type { UserItemMatrix } from './matrix';
 import type { Profile } from './profile';
-import { emptyRecall, likedMovieEvidence, type Recall } from './recall';
+import { emptyRecall, likedMovieEvidence, type Recall, type Recaller } from './recall';
 import { topK } from './top-k';
 
 /**
@@ -178,4 +178,9 @@ export function itemCfRecall(neighbours: ItemNeighbours, profile: Profile, seen:
     mark[c] = 0;
   }
   return { items, recall, absolute: false, evidence };
+}
+
+/** The item-cf recall over the model's neighbour table. */
+export function itemCfRecaller(neighbours: ItemNeighbours): Recaller {
+  return { recall: (profile, scratch) => itemCfRecall(neighbours, profile, scratch.seen, scratch.itemCf) };
 }

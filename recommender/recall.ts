@@ -1,3 +1,6 @@
+import type { Profile } from './profile';
+import type { RecommendScratch } from './scratch';
+
 /**
  * What every recall hands the rerank: candidate movies (indices) with a recall value each, and the
  * evidence its reason is made of. Evidence is a number so that precomputed candidate lists can store
@@ -10,6 +13,14 @@ export interface Recall {
   /** The recall is already a [0,1] score on a scale shared by all users; otherwise min-max within the pool. */
   absolute: boolean;
   evidence: Float64Array;
+}
+
+/**
+ * One recall of the hybrid: the candidates of a profile. `scratch` is the caller's; its `seen` marks
+ * the movies never to return (the profile's own, and any the request excludes).
+ */
+export interface Recaller {
+  recall(profile: Profile, scratch: RecommendScratch): Recall;
 }
 
 export const emptyRecall = (absolute: boolean): Recall => ({ items: new Int32Array(0), recall: new Float64Array(0), absolute, evidence: new Float64Array(0) });

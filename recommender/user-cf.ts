@@ -1,6 +1,7 @@
 import type { Baselines } from './baseline';
 import type { UserItemMatrix } from './matrix';
 import type { Profile } from './profile';
+import { ratingEvidence, type Recaller } from './recall';
 import { topK } from './top-k';
 
 /**
@@ -101,37 +102,77 @@ export function computeCentring(matrix: UserItemMatrix, baselines: Baselines, pa
   return { rowCentred, colCentred, userMean };
 }
 
-export class UserBasedCF {
-  readonly centring: Centring;
-  // Scratch buffers reused across requests (the module is synchronous: one request at a time per thread).
+/**
+ * Scratch space of the user-based CF for one call at a time, per user and per movie. A caller owns
+ * its scratch: threads over one model (or one thread's concurrent callers) each pass their own.
+ */
+export interface UserCfScratch {
   /** Per other user v, interleaved so one request touches one cache line per v: [dot, Σr_u², Σr_v², n]. */
-  private readonly accumulators: Float64Array;
+  accumulators: Float64Array;
   /**
    * The same sums in float32 for a thinned search, whose sums are estimates that only rank the
    * candidates scored exactly afterwards: half the bytes, so more of them stay in the core's cache when
    * there are 10^5 users (7% less precompute time at 10^7 ratings).
    */
-  private readonly estimates: Float32Array;
-  private readonly touched: Int32Array;
+  estimates: Float32Array;
+  touched: Int32Array;
   /** Similarities by position in `touched`: sequential memory, where a per-user array would cost a cache miss per read. */
-  private readonly touchedSim: Float64Array;
-  /** The neighbour candidates of the last `candidates` call, and their similarities. */
-  private candidateUsers: Int32Array = new Int32Array(0);
-  private candidateSims: Float64Array = new Float64Array(0);
-  /** Exact similarity per user of the last `exactSimilarities` call (for predictions), and its row. */
-  private readonly sim: Float64Array;
-  /** The users whose `sim` entry is set, and the row they are the similarities of. */
-  private readonly simUsers: Int32Array;
-  private simUser = -1;
-  private simCount = 0;
-  private readonly profileCentred: Float64Array;
-  private readonly inProfile: Uint8Array;
-  private readonly itemAcc: Float64Array;
-  private readonly itemSimSum: Float64Array;
-  private readonly itemTouched: Int32Array;
-  private readonly itemMark: Uint8Array;
-  private readonly raters: Int32Array;
-  private readonly raterPos: Int32Array;
+  touchedSim: Float64Array;
+  /** Exact similarity per user to the row `simUser` of the model `simModel` (for predictions), and which users are set. */
+  sim: Float64Array;
+  simUsers: Int32Array;
+  simModel: UserBasedCF | undefined;
+  simUser: number;
+  simCount: number;
+  profileCentred: Float64Array;
+  inProfile: Uint8Array;
+  itemAcc: Float64Array;
+  itemSimSum: Float64Array;
+  itemTouched: Int32Array;
+  itemMark: Uint8Array;
+  raters: Int32Array;
+  raterPos: Int32Array;
+}
+
+export function userCfScratch(numUsers: number, numMovies: number): UserCfScratch {
+  return {
+    accumulators: new Float64Array(numUsers * 4),
+    estimates: new Float32Array(numUsers * 4),
+    touched: new Int32Array(numUsers),
+    touchedSim: new Float64Array(numUsers),
+    sim: new Float64Array(numUsers),
+    simUsers: new Int32Array(numUsers),
+    simModel: undefined,
+    simUser: -1,
+    simCount: 0,
+    raters: new Int32Array(numUsers),
+    raterPos: new Int32Array(numUsers),
+    itemAcc: new Float64Array(numMovies),
+    itemSimSum: new Float64Array(numMovies),
+    itemTouched: new Int32Array(numMovies),
+    itemMark: new Uint8Array(numMovies),
+    profileCentred: new Float64Array(numMovies),
+    inProfile: new Uint8Array(numMovies),
+  };
+}
+
+/** Recall candidates whose evidence is the neighbours' weighted rating, as every recall hands the rerank. */
+export function userCfRecaller(cf: UserBasedCF): Recaller {
+  return {
+    recall(profile, scratch) {
+      const candidates = cf.recall(profile, scratch.seen, scratch.userCf);
+      return { items: candidates.items, recall: candidates.recall, absolute: false, evidence: candidates.evidence.map(ratingEvidence) };
+    },
+  };
+}
+
+/**
+ * The model's side of user-based CF: the matrix, its baselines and centring, read-only. Every method
+ * takes the caller's scratch; without one it uses a scratch of its own, for single-caller use.
+ */
+export class UserBasedCF {
+  readonly centring: Centring;
+  private own: UserCfScratch | undefined;
 
   constructor(
     private readonly matrix: UserItemMatrix,
@@ -140,22 +181,11 @@ export class UserBasedCF {
     private readonly scale: { min: number; max: number },
     centring?: Centring,
   ) {
-    const { numUsers, numMovies } = matrix;
     this.centring = centring ?? computeCentring(matrix, baselines, params);
-    this.accumulators = new Float64Array(numUsers * 4);
-    this.estimates = new Float32Array(numUsers * 4);
-    this.touched = new Int32Array(numUsers);
-    this.touchedSim = new Float64Array(numUsers);
-    this.sim = new Float64Array(numUsers);
-    this.simUsers = new Int32Array(numUsers);
-    this.raters = new Int32Array(numUsers);
-    this.raterPos = new Int32Array(numUsers);
-    this.itemAcc = new Float64Array(numMovies);
-    this.itemSimSum = new Float64Array(numMovies);
-    this.itemTouched = new Int32Array(numMovies);
-    this.itemMark = new Uint8Array(numMovies);
-    this.profileCentred = new Float64Array(numMovies);
-    this.inProfile = new Uint8Array(numMovies);
+  }
+
+  private scratch(): UserCfScratch {
+    return (this.own ??= userCfScratch(this.matrix.numUsers, this.matrix.numMovies));
   }
 
   /** The value ratings of the model's user u are centred on, and predictions start from. */
@@ -178,9 +208,9 @@ export class UserBasedCF {
    * one contiguous run of `cap` raters (from an offset that varies by movie), each standing for
    * n / cap raters, which makes the sums estimates; `thinned` reports whether that happened.
    */
-  private scan(profile: Profile, cap: number): { count: number; thinned: boolean } {
-    const { touched, touchedSim } = this;
-    const a = this.thins(profile, cap) ? this.estimates : this.accumulators;
+  private scan(profile: Profile, cap: number, scratch: UserCfScratch): { count: number; thinned: boolean } {
+    const { touched, touchedSim } = scratch;
+    const a = this.thins(profile, cap) ? scratch.estimates : scratch.accumulators;
     let count = 0;
     let thinned = false;
     const { rowPtr, colPtr, rowIdx } = this.matrix;
@@ -241,8 +271,8 @@ export class UserBasedCF {
   }
 
   /** The model's exact similarity of the profile to user v from their co-rated movies (a merge of v's row against the marked profile). */
-  private exactSimilarity(profile: Profile, v: number): number {
-    const { profileCentred, inProfile } = this;
+  private exactSimilarity(profile: Profile, v: number, scratch: UserCfScratch): number {
+    const { profileCentred, inProfile } = scratch;
     const { rowPtr, colIdx } = this.matrix;
     const { rowCentred } = this.centring;
     let dot = 0;
@@ -270,61 +300,61 @@ export class UserBasedCF {
    * The recall's neighbour candidates: every user above the threshold with their exact similarity; or,
    * when a rater list was thinned, the `rescoredNeighbours` best by the estimate, scored exactly.
    */
-  private candidates(profile: Profile): void {
-    const { count, thinned } = this.scan(profile, this.params.maxRatersScanned);
-    const { touched, touchedSim, raters } = this;
+  private candidates(profile: Profile, scratch: UserCfScratch): { users: Int32Array; sims: Float64Array } {
+    const { count, thinned } = this.scan(profile, this.params.maxRatersScanned, scratch);
+    const { touched, touchedSim, raters, profileCentred, inProfile } = scratch;
     const threshold = this.params.similarityThreshold;
     let n = 0;
     for (let t = 0; t < count; t++) if (touchedSim[t]! > threshold) raters[n++] = t;
     if (!thinned) {
-      this.candidateUsers = Int32Array.from(raters.subarray(0, n), (t) => touched[t]!);
-      this.candidateSims = Float64Array.from(raters.subarray(0, n), (t) => touchedSim[t]!);
-      return;
+      return { users: Int32Array.from(raters.subarray(0, n), (t) => touched[t]!), sims: Float64Array.from(raters.subarray(0, n), (t) => touchedSim[t]!) };
     }
     const chosen = topK(raters, n, touchedSim, this.params.rescoredNeighbours);
     const { movies, centred } = profile;
     for (let k = 0; k < movies.length; k++) {
-      this.profileCentred[movies[k]!] = centred[k]!;
-      this.inProfile[movies[k]!] = 1;
+      profileCentred[movies[k]!] = centred[k]!;
+      inProfile[movies[k]!] = 1;
     }
-    this.candidateUsers = Int32Array.from(chosen, (t) => touched[t]!);
-    this.candidateSims = Float64Array.from(this.candidateUsers, (v) => this.exactSimilarity(profile, v));
-    for (const i of movies) this.inProfile[i] = 0;
+    const users = Int32Array.from(chosen, (t) => touched[t]!);
+    const sims = Float64Array.from(users, (v) => this.exactSimilarity(profile, v, scratch));
+    for (const i of movies) inProfile[i] = 0;
+    return { users, sims };
   }
 
   /** Fills `sim` with the exact similarity of user u to every user sharing a movie (for predictions). */
-  private exactSimilarities(u: number): void {
-    if (this.simUser === u) return;
-    const { sim, touched, touchedSim } = this;
-    for (let t = 0; t < this.simCount; t++) sim[this.simUsers[t]!] = 0;
-    const { count } = this.scan(this.rowProfile(u), 0);
+  private exactSimilarities(u: number, scratch: UserCfScratch): void {
+    if (scratch.simModel === this && scratch.simUser === u) return;
+    const { sim, simUsers, touched, touchedSim } = scratch;
+    for (let t = 0; t < scratch.simCount; t++) sim[simUsers[t]!] = 0;
+    const { count } = this.scan(this.rowProfile(u), 0, scratch);
     for (let t = 0; t < count; t++) {
       sim[touched[t]!] = touchedSim[t]!;
-      this.simUsers[t] = touched[t]!;
+      simUsers[t] = touched[t]!;
     }
-    this.simCount = count;
-    this.simUser = u;
+    scratch.simCount = count;
+    scratch.simModel = this;
+    scratch.simUser = u;
   }
 
   /** Similarity of users u and v as used by the model (0 when below the co-rating minimum). */
-  similarity(u: number, v: number): number {
-    this.exactSimilarities(u);
-    return this.sim[v]!;
+  similarity(u: number, v: number, scratch = this.scratch()): number {
+    this.exactSimilarities(u, scratch);
+    return scratch.sim[v]!;
   }
 
   /** The most similar users above the threshold, best first. */
-  neighbours(target: number | Profile, limit: number): { users: Int32Array; sims: Float64Array } {
-    this.candidates(typeof target === 'number' ? this.rowProfile(target) : target);
-    const positions = Int32Array.from({ length: this.candidateUsers.length }, (_, p) => p);
-    const best = topK(positions, positions.length, this.candidateSims, limit);
-    return { users: Int32Array.from(best, (p) => this.candidateUsers[p]!), sims: Float64Array.from(best, (p) => this.candidateSims[p]!) };
+  neighbours(target: number | Profile, limit: number, scratch = this.scratch()): { users: Int32Array; sims: Float64Array } {
+    const { users, sims } = this.candidates(typeof target === 'number' ? this.rowProfile(target) : target, scratch);
+    const positions = Int32Array.from({ length: users.length }, (_, p) => p);
+    const best = topK(positions, positions.length, sims, limit);
+    return { users: Int32Array.from(best, (p) => users[p]!), sims: Float64Array.from(best, (p) => sims[p]!) };
   }
 
   /** Similarity-weighted prediction over the k most similar users who rated movie i. */
-  predict(u: number, i: number): number {
-    this.exactSimilarities(u);
+  predict(u: number, i: number, scratch = this.scratch()): number {
+    this.exactSimilarities(u, scratch);
     const { colPtr, rowIdx } = this.matrix;
-    const { sim, raters, raterPos } = this;
+    const { sim, raters, raterPos } = scratch;
     const { colCentred } = this.centring;
     const threshold = this.params.similarityThreshold;
     let n = 0;
@@ -359,10 +389,10 @@ export class UserBasedCF {
    * Evidence: Σ sim·r_vj / Σ sim over the neighbours who rated j (the reason's "similar users rated it").
    * `seen` marks the profile's own movies, which are skipped.
    */
-  recall(target: number | Profile, seen: Uint8Array): Candidates {
-    const { users, sims } = this.neighbours(target, this.params.recallNeighbours);
+  recall(target: number | Profile, seen: Uint8Array, scratch = this.scratch()): Candidates {
+    const { users, sims } = this.neighbours(target, this.params.recallNeighbours, scratch);
     const { rowPtr, colIdx, values } = this.matrix;
-    const { itemAcc, itemSimSum, itemTouched, itemMark } = this;
+    const { itemAcc, itemSimSum, itemTouched, itemMark } = scratch;
     let count = 0;
     let total = 0;
     for (let n = 0; n < users.length; n++) {

@@ -11,14 +11,15 @@ const params: Partial<HybridParams> = { minUserRatings: 1, minCandidateRatings: 
 /** A content recaller over a fitted model's state, taking the `mostWatched` most-watched movies too, and a user's row as its profile. */
 function recallerOf(model: HybridRecommender, mostWatched = model.params.candidatePool) {
   const { content, derived, matrix } = model.state;
-  const recaller = new ContentRecaller(content, derived.contentRows, derived.audienceCosine, derived.byRaters, derived.scale.min, mostWatched, matrix.numMovies);
-  const seen = new Uint8Array(matrix.numMovies);
+  const recaller = new ContentRecaller(content, derived.contentRows, derived.audienceCosine, derived.byRaters, derived.scale.min, mostWatched);
+  const scratch = model.createScratch();
+  const { seen } = scratch;
   return (userId: number) => {
     const u = matrix.userIndex.get(userId)!;
     const movies = matrix.colIdx.subarray(matrix.rowPtr[u], matrix.rowPtr[u + 1]);
     const profile: Profile = { user: u, fromModel: true, movies, ratings: matrix.values.subarray(matrix.rowPtr[u], matrix.rowPtr[u + 1]), centred: new Float32Array(movies.length) };
     for (const i of movies) seen[i] = 1;
-    const candidates = recaller.candidates(profile, seen);
+    const candidates = recaller.candidates(profile, scratch);
     for (const i of movies) seen[i] = 0;
     return candidates;
   };
