@@ -61,9 +61,10 @@ function displayTitle(movie: Movie): string {
  * The hybrid recommender: user-based CF (request time, from the stored matrix), content-based
  * similarity and item-cf's neighbour table (precomputed), and ALS's movie factors (a user's solved per
  * call), recall → rerank by quality (SPEC §2.8). Each recall lives in its own module (user-cf's and
- * item-cf's behind `Recaller`, the content candidates with their two lists); this class composes them, reranks, and falls back to popular movies. When the model carries the batch's
- * candidate pools, a user without fresh ratings is answered from them (a lookup and the rerank's second
- * half), with exactly the answer the recalls would compute. The model is read-only: every call works in
+ * item-cf's behind `Recaller`, the content candidates with their two lists); this class composes
+ * them, reranks, and falls back to popular movies. When the model carries the batch's candidate pools,
+ * a user without fresh ratings is answered from them (a lookup and the rerank's second half), with
+ * exactly the answer the recalls would compute. The model is read-only: every call works in
  * the caller's `RecommendScratch` (`createScratch(state)`), so callers sharing one model each pass their
  * own; without one, a call uses a scratch this instance keeps for single-caller use.
  */
