@@ -67,6 +67,8 @@ export function createPublishFeatures(deps: ActivityDeps) {
   };
 }
 
+type SilverFeatures = Awaited<ReturnType<typeof readSilverFeatures>>;
+
 /** The shard (of `shards`) whose writes hold the user or movie `id`: a multiplicative hash, so consecutive ids spread evenly. */
 export function publishShardOf(id: number, shards: number): number {
   return (Math.imul(id, 0x9e3779b1) >>> 0) % shards;
@@ -100,6 +102,22 @@ export function createPlanPublish(deps: ActivityDeps) {
  */
 export function createPublishShard(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
+  // The shards of a run that one worker writes at once read the run's features once, so that its memory
+  // does not grow with the shards in flight beside the training; the last shard done lets them go.
+  const reads = new Map<string, { features: Promise<SilverFeatures>; holders: number }>();
+  async function withFeatures<T>(runDate: string, use: (computed: SilverFeatures) => Promise<T>): Promise<T> {
+    let read = reads.get(runDate);
+    if (read === undefined) {
+      read = { features: readSilverFeatures(deps.store, runDate), holders: 0 };
+      reads.set(runDate, read);
+    }
+    read.holders++;
+    try {
+      return await use(await read.features);
+    } finally {
+      if (--read.holders === 0) reads.delete(runDate);
+    }
+  }
   return async function publishShard(input: PublishShard): Promise<PublishedShard> {
     const { store, features } = deps;
     const { run_date: runDate, shard, shards } = input;
@@ -110,8 +128,7 @@ export function createPublishShard(deps: ActivityDeps) {
       if (recorded) return recorded;
       const changes = await changesOfSnapshot(deps, runDate);
       const mine = { users: changes.users.filter((id) => publishShardOf(id, shards) === shard), movies: changes.movies.filter((id) => publishShardOf(id, shards) === shard) };
-      const computed = await readSilverFeatures(store, runDate);
-      const written = await writeChangedFeatures(features, { runDate, updatedAt: now().toISOString() }, computed, mine, done, progress);
+      const written = await withFeatures(runDate, (computed) => writeChangedFeatures(features, { runDate, updatedAt: now().toISOString() }, computed, mine, done, progress));
       const summary = { shard, ...written };
       await writePublishedShard(store, runDate, shards, summary);
       return summary;

@@ -7,6 +7,7 @@ import { readSilverRatings } from '../../../activities/silver';
 import { readPublished, readSnapshot, type PublishedShard } from '../../../activities/silver-state';
 import type { ExtractSummary, PublishPlan, PublishShard, PublishSummary } from '../../../activities/types';
 import { bronzeDatePrefix } from '../../../domain/bronze';
+import type { ObjectStore } from '../../../domain/ports';
 import { loadMovieLens100k } from '../../../recommender/data/movielens';
 import { selectRows } from '../../../recommender/types';
 import { activityDeps, createBatchEnvironment, landRatings, publishMovies, type BatchEnvironment } from '../../support/batch';
@@ -130,15 +131,31 @@ describe('batch extractFeatures: incremental silver (real MinIO and DynamoDB Loc
   it('splits the DynamoDB writes into shards by id hash, each written once, and records them when all are done', async () => {
     await landRatings(env.store, env.config.s3.bronzePrefix, day7, rowsOf((user) => user > 100 && user <= 130), { objects: 1, idPrefix: 'day7' });
     const seventh = await extract({ run_date: day7, publish: 'separately' });
-    const deps = activityDeps(env, { settings: { ...batchSettings(env.config), shards: { ...batchSettings(env.config).shards, publishItemsPerShard: 25 } } });
+    // Counts the reads of the run's user features: the shards one worker runs at once read them once.
+    let featureReads = 0;
+    const base = env.store;
+    const store: ObjectStore = {
+      put: (...args) => base.put(...args),
+      get: (...args) => base.get(...args),
+      head: (key) => base.head(key),
+      list: (prefix) => {
+        if (prefix.includes('user_features') && prefix.includes(day7)) featureReads++;
+        return base.list(prefix);
+      },
+      lines: (key) => base.lines(key),
+      chunks: (key) => base.chunks(key),
+      delete: (key) => base.delete(key),
+    };
+    const deps = activityDeps(env, { store, settings: { ...batchSettings(env.config), shards: { ...batchSettings(env.config).shards, publishItemsPerShard: 25 } } });
     const run = <I, O>(activity: (input: I) => Promise<O>, input: I) => new MockActivityEnvironment().run<[I], O, typeof activity>(activity, input);
     const plan = await run<{ run_date: string }, PublishPlan>(createPlanPublish(deps), { run_date: day7 });
     assert.deepEqual([plan.users_changed, plan.movies_changed], [30, seventh.movies_changed]);
     assert.equal(plan.shards, Math.ceil((30 + seventh.movies_changed) / 25));
     assert.ok(plan.shards > 1);
 
-    const shards: PublishedShard[] = [];
-    for (let shard = 0; shard < plan.shards; shard++) shards.push(await run<PublishShard, PublishedShard>(createPublishShard(deps), { run_date: day7, shard, shards: plan.shards }));
+    const publishShard = createPublishShard(deps);
+    const shards = await Promise.all(Array.from({ length: plan.shards }, (_, shard) => run<PublishShard, PublishedShard>(publishShard, { run_date: day7, shard, shards: plan.shards })));
+    assert.equal(featureReads, 1, 'the shards in flight on one worker read the features once');
     const usersByShard = shards.map((s) => s.users_written);
     assert.deepEqual(usersByShard, Array.from({ length: plan.shards }, (_, shard) => Array.from({ length: 30 }, (_, k) => 101 + k).filter((id) => publishShardOf(id, plan.shards) === shard).length));
     assert.equal(shards.reduce((sum, s) => sum + s.movies_written, 0), seventh.movies_changed);
