@@ -16,9 +16,10 @@ export interface BatchSettings {
   reloadReplicasTimeoutMs: number;
   /**
    * The shards of a run: users per candidate shard of the train stage, how many shards of a stage a run
-   * keeps in flight, and changed feature items (users and movies) per shard of the DynamoDB writes.
+   * keeps in flight, and changed feature items (users and movies) per shard of the DynamoDB writes and
+   * how many of those run at once (what the DynamoDB takes decides, not the workers).
    */
-  shards: { usersPerShard: number; width: number; publishItemsPerShard: number };
+  shards: { usersPerShard: number; width: number; publishItemsPerShard: number; publishWidth: number };
 }
 
 /** Everything the activities touch, injected by the worker (or a test). */

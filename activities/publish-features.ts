@@ -82,12 +82,14 @@ async function changesOfSnapshot(deps: ActivityDeps, runDate: string): Promise<F
 
 /**
  * How the run's DynamoDB writes split: one shard per `publishItemsPerShard` changed users and movies,
- * at most `width` in flight; none when the run date's features were published before.
+ * at most `publishWidth` in flight (each writes with its own bounded concurrency, and one DynamoDB Local
+ * refused connections at 10^7 ratings with six shards at once beside the training); none when the run
+ * date's features were published before.
  */
 export function createPlanPublish(deps: ActivityDeps) {
   return async function planPublish(input: { run_date: string }): Promise<PublishPlan> {
     const runDate = input.run_date;
-    const { publishItemsPerShard, width } = deps.settings.shards;
+    const { publishItemsPerShard, publishWidth: width } = deps.settings.shards;
     if (await readPublished(deps.store, runDate)) return { run_date: runDate, already_published: true, users_changed: 0, movies_changed: 0, shards: 0, shard_width: width };
     const changes = await changesOfSnapshot(deps, runDate);
     const items = changes.users.length + changes.movies.length;

@@ -149,6 +149,7 @@ const envSchema = z.object({
   BATCH_SHARD_USERS: positiveInt.default(20_000),
   BATCH_SHARD_WIDTH: positiveInt.default(8),
   BATCH_PUBLISH_SHARD_ITEMS: positiveInt.default(20_000),
+  BATCH_PUBLISH_SHARD_WIDTH: positiveInt.default(1),
   BATCH_SHARD_CONCURRENCY: positiveInt.default(os.availableParallelism()),
 
   CONSOLE_HOST: text.default('127.0.0.1'),
@@ -386,7 +387,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       /** How long the reload stage waits for every live API replica to serve the deployed version. */
       reloadReplicasTimeoutMs: e.RELOAD_REPLICAS_TIMEOUT_MS,
       /** The train stage's candidate shards: users per shard, and how many one run keeps in flight over all workers. */
-      shards: { usersPerShard: e.BATCH_SHARD_USERS, width: e.BATCH_SHARD_WIDTH, publishItemsPerShard: e.BATCH_PUBLISH_SHARD_ITEMS },
+      shards: { usersPerShard: e.BATCH_SHARD_USERS, width: e.BATCH_SHARD_WIDTH, publishItemsPerShard: e.BATCH_PUBLISH_SHARD_ITEMS, publishWidth: e.BATCH_PUBLISH_SHARD_WIDTH },
       /** Candidate shards one worker process computes at once (one thread each). */
       shardConcurrency: e.BATCH_SHARD_CONCURRENCY,
     },
