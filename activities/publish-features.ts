@@ -39,6 +39,13 @@ export async function writeChangedFeatures(
   return { users_written: users.length, movies_written: movies.length };
 }
 
+/** The users and movies whose features the run's silver snapshot changed. */
+async function changesOfSnapshot(deps: ActivityDeps, runDate: string): Promise<FeatureChanges> {
+  const snapshot = await readSnapshot(deps.store, runDate);
+  if (!snapshot) throw ApplicationFailure.nonRetryable(`silver has no snapshot of ${runDate}: its extract stage has not run`, 'InvalidBatchData');
+  return readMergeResult(deps.store, mergeResultKey(runDate));
+}
+
 /**
  * The DynamoDB side of the extract stage in one activity, as runs started before the writes were
  * sharded call it: writes the features of the users and movies whose features the run's silver
@@ -56,9 +63,7 @@ export function createPublishFeatures(deps: ActivityDeps) {
     return heartbeatWhile(() => progress, async () => {
       const recorded = await readPublished(store, runDate);
       if (recorded) return { run_date: runDate, users_written: 0, movies_written: 0, dynamodb_items: 0, already_published: true };
-      const snapshot = await readSnapshot(store, runDate);
-      if (!snapshot) throw ApplicationFailure.nonRetryable(`silver has no snapshot of ${runDate}: its extract stage has not run`, 'InvalidBatchData');
-      const changes = await readMergeResult(store, mergeResultKey(runDate));
+      const changes = await changesOfSnapshot(deps, runDate);
       const computed = await readSilverFeatures(store, runDate);
       const written = await writeChangedFeatures(features, { runDate, updatedAt: now().toISOString() }, computed, changes, done, progress);
       await writePublished(store, { run_date: runDate, ...written, published_at: now().toISOString() });
@@ -72,12 +77,6 @@ type SilverFeatures = Awaited<ReturnType<typeof readSilverFeatures>>;
 /** The shard (of `shards`) whose writes hold the user or movie `id`: a multiplicative hash, so consecutive ids spread evenly. */
 export function publishShardOf(id: number, shards: number): number {
   return (Math.imul(id, 0x9e3779b1) >>> 0) % shards;
-}
-
-async function changesOfSnapshot(deps: ActivityDeps, runDate: string): Promise<FeatureChanges> {
-  const snapshot = await readSnapshot(deps.store, runDate);
-  if (!snapshot) throw ApplicationFailure.nonRetryable(`silver has no snapshot of ${runDate}: its extract stage has not run`, 'InvalidBatchData');
-  return readMergeResult(deps.store, mergeResultKey(runDate));
 }
 
 /**

@@ -72,7 +72,7 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** The value printed after `label` on a line of npm start's URL list. */
+/** The match of `pattern` in npm start's output; fails the test, showing the output, when there is none. */
 function printed(output: string, pattern: RegExp): RegExpExecArray {
   const match = pattern.exec(output);
   assert.ok(match, `npm start's output has no ${pattern}:\n${output}`);
