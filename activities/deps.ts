@@ -14,6 +14,8 @@ export interface BatchSettings {
   itemCf: { easeMaxMovies: number };
   /** How long the reload stage waits for every live API replica to serve the deployed version. */
   reloadReplicasTimeoutMs: number;
+  /** Days a run may build on the deployed model's tuning and candidate pools before it computes everything again (0: never). */
+  fullRefreshDays: number;
   /**
    * The shards of a run: users per candidate shard of the train stage, how many shards of a stage a run
    * keeps in flight, and changed feature items (users and movies) per shard of the DynamoDB writes and

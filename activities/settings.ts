@@ -11,5 +11,6 @@ export function batchSettings(config: Config): BatchSettings {
     itemCf: config.batch.itemCf,
     reloadReplicasTimeoutMs: config.batch.reloadReplicasTimeoutMs,
     shards: config.batch.shards,
+    fullRefreshDays: config.batch.fullRefreshDays,
   };
 }

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { BronzeWatermark } from '../domain/bronze';
-import { manifestKey, modelKey, readManifest, writeManifest, type ModelManifest } from '../domain/model-registry';
+import { manifestKey, modelKey, readCurrentPointer, readManifest, writeManifest, type CandidatesRecord, type ModelManifest } from '../domain/model-registry';
 import { readStoredJson } from '../domain/stored-json';
 import type { RatingTable } from '../recommender/ratings-table';
 import { defaultHybridParams, mergeParams, type HybridParams } from '../recommender/hybrid';
 import type { ModelState } from '../recommender/model-state';
 import type { Movie } from '../recommender/types';
+import { ArtifactError } from '../recommender/errors';
+import { readArtifactHeader } from '../recommender/artifact';
 import { decodeCandidateLists, encodeCandidateLists } from '../recommender/candidates';
 import { readCatalog } from './catalog';
 import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
@@ -20,14 +22,18 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Identifies what a model is fitted on: the ratings, the catalog and the parameters. */
-export function snapshotChecksum(table: RatingTable, movies: Movie[], params: Partial<HybridParams> = {}): string {
+/**
+ * Identifies what a model is made of: the ratings, the catalog and the parameters, and the deployed
+ * model it builds on (whose tuning it reuses and pools it carries over), if any.
+ */
+export function snapshotChecksum(table: RatingTable, movies: Movie[], params: Partial<HybridParams> = {}, baseVersion?: string): string {
   const hash = createHash('sha256');
   for (const column of [table.userIds, table.movieIds, table.ratings, table.timestamps]) {
     hash.update(new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
   }
   hash.update(JSON.stringify(movies));
   hash.update(JSON.stringify(mergeParams(params)));
+  if (baseVersion !== undefined) hash.update(`base:${baseVersion}`);
   return hash.digest('hex');
 }
 
@@ -67,6 +73,8 @@ export interface FitSummary {
   shards: UserRange[];
   /** How many shards the workflow runs at once. */
   shard_width: number;
+  /** Users whose pools are carried over from the deployed model instead of computed by the shards. */
+  carried_users?: number;
 }
 
 /** Everything the manifest needs that only the fit knows, kept beside the fitted core (`coreKey`) until the model is assembled. */
@@ -77,6 +85,8 @@ interface TrainingRecord {
 
 const trainingRecordKey = (version: string) => `models/${version}/training.json`;
 const coreKey = (version: string) => `models/${version}/core.bin`;
+/** One byte per user (dense index): 1 when the user's pools are carried over from the base model. */
+const carriedUsersKey = (version: string) => `models/${version}/carried-users.bin`;
 const shardKey = (version: string, range: UserRange) => `models/${version}/candidates/users-${String(range.from).padStart(10, '0')}-${String(range.to).padStart(10, '0')}.bin`;
 
 /**
@@ -94,8 +104,54 @@ async function registeredModel(store: ActivityDeps['store'], version: string): P
   if (!saved) return undefined;
   const bytes = await store.get(saved.artifact.key);
   if (!bytes || sha256(bytes) !== saved.artifact.sha256) return undefined;
-  const { ratings, users, movies } = saved.data_snapshot;
-  return { model_version: version, model_key: saved.artifact.key, manifest_key: manifestKey(version), artifact_bytes: bytes.length, ratings, users, movies };
+  return trainSummary(saved, bytes.length);
+}
+
+function trainSummary(manifest: ModelManifest, artifactBytes: number): TrainSummary {
+  const { ratings, users, movies } = manifest.data_snapshot;
+  const carried = manifest.training.candidates?.carried_users;
+  return { model_version: manifest.version, model_key: manifest.artifact.key, manifest_key: manifestKey(manifest.version), artifact_bytes: artifactBytes, ratings, users, movies, ...(carried ? { carried_users: carried } : {}) };
+}
+
+/** The deployed model a run builds on, and what of it the run reuses. */
+interface PoolBase {
+  manifest: ModelManifest;
+  artifact: Uint8Array;
+  /** The run date whose run computed every pool the base's pools descend from. */
+  fullRunDate: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The deployed model, when a run of `runDate` may build on it: of an earlier date, its pools descending
+ * from a full computation fewer than `refreshDays` days before, with the item-cf setting this run would
+ * fit with, and an artifact of this code's format with candidate pools. Otherwise the run computes
+ * everything (tuning and every user's pools), as it does every `refreshDays` days.
+ */
+async function poolBase(store: ActivityDeps['store'], runDate: string, settings: ActivityDeps['settings']): Promise<PoolBase | undefined> {
+  if (settings.fullRefreshDays === 0) return undefined;
+  const pointer = await readCurrentPointer(store);
+  const manifest = pointer && (await readManifest(store, pointer.version));
+  if (!manifest || manifest.run_date >= runDate) return undefined;
+  const fullRunDate = manifest.training.candidates?.full_run_date ?? manifest.run_date;
+  if (Date.parse(runDate) - Date.parse(fullRunDate) >= settings.fullRefreshDays * DAY_MS) return undefined;
+  const itemCf = (manifest.parameters as Partial<HybridParams>).itemCf;
+  if (itemCf?.easeMaxMovies !== settings.itemCf.easeMaxMovies) return undefined;
+  const artifact = await store.get(manifest.artifact.key);
+  if (!artifact || sha256(artifact) !== manifest.artifact.sha256) return undefined;
+  if (!hasCandidatePools(artifact)) return undefined;
+  return { manifest, artifact, fullRunDate };
+}
+
+/** Whether an artifact is of the format this code reads, with candidate pools. */
+function hasCandidatePools(artifact: Uint8Array): boolean {
+  try {
+    return readArtifactHeader(artifact).candidates !== null;
+  } catch (err) {
+    if (err instanceof ArtifactError) return false;
+    throw err;
+  }
 }
 
 /** Consecutive user ranges of at most `usersPerShard` users. */
@@ -124,12 +180,14 @@ export function createTrainModel(deps: ActivityDeps) {
       throw ApplicationFailure.nonRetryable(`no ratings under ${input.ratings_prefix}: nothing to train on`, 'InvalidBatchData');
     }
     const movies = toRecommenderMovies(await readCatalog(store));
-    const params = batchModelParams(deps.settings);
-    const checksum = snapshotChecksum(table, movies, params);
+    const base = await poolBase(store, input.run_date, deps.settings);
+    // Building on the deployed model: its tuned parameters (the tuning runs on the full refreshes).
+    const params = base ? (base.manifest.parameters as Partial<HybridParams>) : batchModelParams(deps.settings);
+    const checksum = snapshotChecksum(table, movies, params, base?.manifest.version);
     const version = modelVersion(input.run_date, checksum);
     const ratings = table.userIds.length;
     const { usersPerShard, width } = deps.settings.shards;
-    const plan = (core: string, users: number, movieCount: number): FitSummary => ({
+    const plan = (core: string, users: number, movieCount: number, carried = 0): FitSummary => ({
       model_version: version,
       core_key: core,
       ratings,
@@ -137,23 +195,31 @@ export function createTrainModel(deps: ActivityDeps) {
       movies: movieCount,
       shards: userRanges(users, usersPerShard),
       shard_width: width,
+      ...(carried > 0 ? { carried_users: carried } : {}),
     });
 
     const registered = await registeredModel(store, version);
     if (registered) return { ...plan(coreKey(version), registered.users, registered.movies), shards: [], registered };
     const fitted = await readStoredJson<TrainingRecord>(store, trainingRecordKey(version));
-    if (fitted && (await store.head(coreKey(version)))) return plan(coreKey(version), fitted.manifest.data_snapshot.users, fitted.manifest.data_snapshot.movies);
+    if (fitted && (await store.head(coreKey(version)))) return plan(coreKey(version), fitted.manifest.data_snapshot.users, fitted.manifest.data_snapshot.movies, fitted.manifest.training.candidates?.carried_users);
 
     const createdAt = now().toISOString();
     const snapshotId = `${input.ratings_prefix}#${checksum}`;
     const trained = await runJobWithHeartbeats(
       'train',
-      { table, movies, params, snapshotId, createdAt, tuning: { protocol: deps.settings.evaluation.protocol, seed: deps.settings.evaluation.seed, ...deps.settings.tuning } },
+      { table, movies, params, snapshotId, createdAt, ...(base ? {} : { tuning: { protocol: deps.settings.evaluation.protocol, seed: deps.settings.evaluation.seed, ...deps.settings.tuning } }) },
       { phase: 'fit', model_version: version },
       [table.userIds.buffer, table.movieIds.buffer, table.ratings.buffer, table.timestamps.buffer] as ArrayBuffer[],
     );
     const core = coreKey(version);
     await store.put(core, trained.artifact, 'application/octet-stream');
+    let carried = 0;
+    if (base) {
+      const flags = await runJobWithHeartbeats('carryPlan', { artifact: trained.artifact, base: base.artifact }, { phase: 'carry-plan', model_version: version, base_version: base.manifest.version });
+      for (const flag of flags) carried += flag;
+      await store.put(carriedUsersKey(version), flags, 'application/octet-stream');
+    }
+    const candidates: CandidatesRecord = base ? { full_run_date: base.fullRunDate, base_version: base.manifest.version, carried_users: carried } : { full_run_date: input.run_date, carried_users: 0 };
     const record: TrainingRecord = {
       snapshot_id: snapshotId,
       manifest: {
@@ -165,12 +231,15 @@ export function createTrainModel(deps: ActivityDeps) {
         training: {
           fit_seconds: trained.fitSeconds,
           ...(trained.tuning ? { tuning: { ...trained.tuning, seconds: trained.tuningSeconds } } : {}),
+          // The choice the base's run made (on its own validation split), reused as it was.
+          ...(base?.manifest.training.tuning ? { tuning: { ...base.manifest.training.tuning, reused_from: base.manifest.version } } : {}),
+          candidates,
         },
       },
     };
     // Written after the core: its presence means the fit is saved.
     await store.put(trainingRecordKey(version), JSON.stringify(record), 'application/json');
-    return plan(core, trained.users, trained.movies);
+    return plan(core, trained.users, trained.movies, carried);
   }
 }
 
@@ -212,7 +281,8 @@ export function createPrecomputeCandidates(deps: ActivityDeps) {
     const saved = await deps.store.head(key);
     if (saved) return { ...range, key, bytes: saved.size };
     const state = await heartbeatWhile(() => ({ phase: 'load', model_version: input.model_version, ...range }), () => sharedState(input.core_key));
-    const lists = await runJobWithHeartbeats('candidates', { state, ...range }, { phase: 'candidates', model_version: input.model_version, ...range });
+    const carried = (await deps.store.get(carriedUsersKey(input.model_version)))?.slice(input.from, input.to);
+    const lists = await runJobWithHeartbeats('candidates', { state, ...range, ...(carried ? { carried } : {}) }, { phase: 'candidates', model_version: input.model_version, ...range });
     const bytes = encodeCandidateLists(lists);
     await deps.store.put(key, bytes, 'application/octet-stream');
     return { ...range, key, bytes: bytes.length };
@@ -240,10 +310,11 @@ export function createAssembleModel(deps: ActivityDeps) {
         return decodeCandidateLists(bytes);
       }),
     );
+    const carry = await carriedPart(store, version, record.manifest.training.candidates?.base_version);
     // Copied to the thread, not transferred: bytes read from S3 may share a buffer with other data.
     const artifact = await runJobWithHeartbeats(
       'assemble',
-      { artifact: core, parts, snapshotId: record.snapshot_id, createdAt: record.manifest.created_at },
+      { artifact: core, parts, snapshotId: record.snapshot_id, createdAt: record.manifest.created_at, ...(carry ? { carry } : {}) },
       { phase: 'assemble', model_version: version, shards: parts.length },
     );
     const key = modelKey(version);
@@ -251,8 +322,17 @@ export function createAssembleModel(deps: ActivityDeps) {
     const manifest: ModelManifest = { ...record.manifest, artifact: { key, bytes: artifact.length, sha256: sha256(artifact) } };
     // The manifest is written last: its presence means the artifact is complete.
     await writeManifest(store, manifest);
-    for (const part of [coreKey(version), ...input.shard_keys, trainingRecordKey(version)]) await store.delete(part);
-    const { ratings, users, movies } = manifest.data_snapshot;
-    return { model_version: version, model_key: key, manifest_key: manifestKey(version), artifact_bytes: artifact.length, ratings, users, movies };
+    for (const part of [coreKey(version), carriedUsersKey(version), ...input.shard_keys, trainingRecordKey(version)]) await store.delete(part);
+    return trainSummary(manifest, artifact.length);
   };
+}
+
+/** The base model's artifact and which users keep its pools, for a version that builds on one. */
+async function carriedPart(store: ActivityDeps['store'], version: string, baseVersion: string | undefined): Promise<{ base: Uint8Array; carried: Uint8Array } | undefined> {
+  if (baseVersion === undefined) return undefined;
+  const baseManifest = await readManifest(store, baseVersion);
+  const base = baseManifest && (await store.get(baseManifest.artifact.key));
+  const carried = await store.get(carriedUsersKey(version));
+  if (!base || !carried) throw ApplicationFailure.nonRetryable(`model ${version} carries pools over from ${baseVersion}, which is missing from the registry`, 'InvalidBatchData');
+  return { base, carried };
 }

@@ -84,6 +84,8 @@ export interface TrainSummary {
   ratings: number;
   users: number;
   movies: number;
+  /** Users whose candidate pools were carried over from the model the run built on. */
+  carried_users?: number;
 }
 
 export interface EvaluationSummary {

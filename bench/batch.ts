@@ -1,11 +1,11 @@
 /**
- * `npm run bench -- batch [--json] [--datasets ml-100k,synthetic:1e6,synthetic:1e7] [--series full,increment,two-workers]`
+ * `npm run bench -- batch [--json] [--datasets ml-100k,synthetic:1e6,synthetic:1e7] [--series full,increment,two-workers] [--increment active|spread]`
  *
  * Runs the whole batch workflow on the real stack for each dataset: the ratings are landed in bronze
  * (as the consumer writes them), a worker process runs the workflow, and the bench reports each
  * stage's wall time (from the workflow's own stage record) and the workers' peak RSS during that stage
- * (sampled from /proc every 200 ms). Then the nightly increment: 1% of the ratings again, re-rated a day later,
- * landed as a later date's partition and run as that date (silver merges only the new objects). Then
+ * (sampled from /proc every 200 ms). Then the nightly increment (1% new ratings, see `incrementOf`), landed
+ * as the next date's partition and run as that date (silver merges only the new objects). Then
  * the full run again with two worker processes. Each run series gets its own bucket, tables and task
  * queue, removed at the end. `--series` runs only some of the three (the increment needs the full run
  * before it, so it brings it); a series not run is null in the JSON.
@@ -18,12 +18,12 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DeleteObjectsCommand, DeleteBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { platformTables } from '../adapters/dynamodb/tables';
 import { createS3Client } from '../adapters/s3/client';
-import type { Client } from '@temporalio/client';
 import { connectTemporalClient } from '../adapters/temporal/client';
 import { queryProgress, startOrAttachBatch } from '../adapters/temporal/batch-runs';
 import { loadDataset } from '../recommender/data/load';
+import { createRandom } from '../recommender/random';
 import { selectRows, type RatingColumns } from '../recommender/types';
-import { createBatchEnvironment, freshRunDate, landRatings, publishMovies, type BatchEnvironment } from '../test/support/batch';
+import { createBatchEnvironment, freshRunDates, landRatings, publishMovies, type BatchEnvironment } from '../test/support/batch';
 import { testConfig } from '../test/support/config';
 import { describeMachine, machineInfo } from './machine';
 
@@ -46,7 +46,7 @@ interface DatasetFigure extends RunFigure {
   ratings: number;
   land_seconds: number;
   /** The nightly run after 1% new ratings: the same stages on the merged state. */
-  increment: (RunFigure & { ratings: number }) | null;
+  increment: (RunFigure & { shape: IncrementShape; ratings: number; users: number }) | null;
   /** The full run again, in an environment of its own, with two worker processes. */
   two_workers: RunFigure | null;
   full_one_worker_s: number;
@@ -57,16 +57,42 @@ interface DatasetFigure extends RunFigure {
 const SERIES = ['full', 'increment', 'two-workers'] as const;
 type Series = (typeof SERIES)[number];
 
-/** 1% of the ratings (every 100th), re-rated a day after the latest rating: the next night's new events. */
-function incrementOf(ratings: RatingColumns): RatingColumns {
-  const rows = Array.from({ length: Math.ceil(ratings.userIds.length / 100) }, (_, k) => k * 100);
-  const picked = selectRows(ratings, rows);
-  const later = picked.timestamps.reduce((latest, t) => Math.max(latest, t), 0) + 86_400;
-  return {
-    ...picked,
-    ratings: picked.ratings.map((r) => (r >= 3 ? r - 2 : r + 2)),
-    timestamps: picked.timestamps.map(() => later),
-  };
+type IncrementShape = 'active' | 'spread';
+
+/**
+ * The next night's new events, 1% of the ratings, a day after the latest rating. `active`: new ratings
+ * by 2% of the users (every 50th), as a night looks in MovieLens, where a day holding 1% of all ratings
+ * comes from 1–2% of the users (ml-100k: 9 to 21 of 943 users on its days of 700 to 1,500 ratings); each
+ * rates movies picked as others' ratings are (popular ones more often) that they had not rated, with
+ * that other rating's value. `spread`: every 100th rating re-rated, so most users change (the worst case
+ * for what a run can carry over).
+ */
+function incrementOf(ratings: RatingColumns, shape: IncrementShape): RatingColumns {
+  const n = ratings.userIds.length;
+  const later = ratings.timestamps.reduce((latest, t) => Math.max(latest, t), 0) + 86_400;
+  const total = Math.ceil(n / 100);
+  if (shape === 'spread') {
+    const picked = selectRows(ratings, Array.from({ length: total }, (_, k) => k * 100));
+    return { ...picked, ratings: picked.ratings.map((r) => (r >= 3 ? r - 2 : r + 2)), timestamps: picked.timestamps.map(() => later) };
+  }
+  const userIds = Int32Array.from(new Set(ratings.userIds)).sort();
+  const active = userIds.filter((_, k) => k % 50 === 0);
+  const rated = new Map<number, Set<number>>(Array.from(active, (user) => [user, new Set<number>()]));
+  for (let k = 0; k < n; k++) rated.get(ratings.userIds[k]!)?.add(ratings.movieIds[k]!);
+  const random = createRandom(7);
+  const out = { userIds: new Int32Array(total), movieIds: new Int32Array(total), ratings: new Float32Array(total), timestamps: new Float64Array(total).fill(later) };
+  for (let j = 0; j < total; j++) {
+    const user = active[j % active.length]!;
+    const seen = rated.get(user)!;
+    let k: number;
+    do k = Math.floor(random() * n);
+    while (seen.has(ratings.movieIds[k]!));
+    seen.add(ratings.movieIds[k]!);
+    out.userIds[j] = user;
+    out.movieIds[j] = ratings.movieIds[k]!;
+    out.ratings[j] = ratings.ratings[k]!;
+  }
+  return out;
 }
 
 function rssMb(pid: number): number {
@@ -96,14 +122,15 @@ async function withEnvironment<T>(
   spec: string,
   data: ReturnType<typeof loadDataset>,
   workers: number,
-  body: (run: (date: string, options?: { accept_volume?: boolean }) => Promise<RunFigure>, context: { env: BatchEnvironment; client: Client; runDate: string; landSeconds: number; ratings: number }) => Promise<T>,
+  body: (run: (date: string, options?: { accept_volume?: boolean }) => Promise<RunFigure>, context: { env: BatchEnvironment; runDate: string; nextDate: string; landSeconds: number; ratings: number }) => Promise<T>,
 ): Promise<T> {
   const base = testConfig();
   const env = await createBatchEnvironment();
   const client = await connectTemporalClient(env.config.temporal);
   const s3 = createS3Client(env.config.s3);
   try {
-    const runDate = await freshRunDate(client);
+    // The full run's night and the next one, for the increment.
+    const [runDate, nextDate] = (await freshRunDates(client, 2)) as [string, string];
     const landStarted = performance.now();
     await publishMovies(env.store, spec, data.movies);
     const ratings = await landRatings(env.store, env.config.s3.bronzePrefix, runDate, data.ratings, { objects: Math.max(4, Math.ceil(data.ratings.userIds.length / 200_000)) });
@@ -149,7 +176,7 @@ async function withEnvironment<T>(
     }
 
     try {
-      return await body(runWorkflow, { env, client, runDate, landSeconds, ratings });
+      return await body(runWorkflow, { env, runDate, nextDate, landSeconds, ratings });
     } finally {
       clearInterval(sampler);
       for (const worker of processes) worker.kill('SIGTERM');
@@ -166,18 +193,16 @@ async function withEnvironment<T>(
   }
 }
 
-async function runDataset(spec: string, series: Set<Series>): Promise<DatasetFigure> {
+async function runDataset(spec: string, series: Set<Series>, shape: IncrementShape): Promise<DatasetFigure> {
   const data = loadDataset(spec, testConfig().movielensDir);
-  const oneWorker = await withEnvironment(spec, data, 1, async (runWorkflow, { env, client, runDate, landSeconds, ratings }) => {
+  const oneWorker = await withEnvironment(spec, data, 1, async (runWorkflow, { env, runDate, nextDate, landSeconds, ratings }) => {
     const full = await runWorkflow(runDate);
     if (!series.has('increment')) return { full, increment: null, landSeconds, ratings };
-    let nextDate = await freshRunDate(client);
-    while (nextDate <= runDate) nextDate = await freshRunDate(client);
-    const increment = incrementOf(data.ratings);
+    const increment = incrementOf(data.ratings, shape);
     await landRatings(env.store, env.config.s3.bronzePrefix, nextDate, increment, { objects: 1, idPrefix: 'increment' });
     // A night of 1% is far below the full load's day: the volume rule would refuse it as a drop in traffic.
     const incremental = await runWorkflow(nextDate, { accept_volume: true });
-    return { full, increment: { ratings: increment.userIds.length, ...incremental }, landSeconds, ratings };
+    return { full, increment: { shape, ratings: increment.userIds.length, users: new Set(increment.userIds).size, ...incremental }, landSeconds, ratings };
   });
   const twoWorkers = series.has('two-workers') ? await withEnvironment(spec, data, 2, (runWorkflow, { runDate }) => runWorkflow(runDate)) : null;
   return {
@@ -200,6 +225,7 @@ export async function run(args: string[]): Promise<void> {
       json: { type: 'boolean', default: false },
       datasets: { type: 'string', default: 'ml-100k,synthetic:1e6,synthetic:1e7' },
       series: { type: 'string', default: SERIES.join(',') },
+      increment: { type: 'string', default: 'active' },
     },
   });
   const json = values.json;
@@ -207,14 +233,16 @@ export async function run(args: string[]): Promise<void> {
   const series = new Set(values.series.split(',') as Series[]);
   const unknown = [...series].filter((name) => !SERIES.includes(name));
   if (unknown.length > 0) throw new Error(`--series: unknown ${unknown.join(', ')}; choose from ${SERIES.join(', ')}`);
+  const shape = values.increment;
+  if (shape !== 'active' && shape !== 'spread') throw new Error(`--increment: ${shape}; choose active or spread`);
   console.log(`batch benchmark — ${describeMachine()}; Temporal, MinIO and DynamoDB Local on the same machine`);
   const figures: DatasetFigure[] = [];
   for (const dataset of datasets) {
-    const figure = await runDataset(dataset, series);
+    const figure = await runDataset(dataset, series, shape);
     figures.push(figure);
     console.log(`\n${dataset}: ${figure.ratings.toLocaleString('en-US')} ratings landed in ${figure.land_seconds} s; workflow ${figure.total_seconds} s end to end, worker peak RSS ${figure.peak_rss_mb} MB, deployed ${figure.deployed}, NDCG@10 ${figure.ndcg_at_10.toFixed(4)}`);
     if (figure.increment && figure.increment_s !== null) {
-      console.log(`nightly increment: ${figure.increment.ratings.toLocaleString('en-US')} new ratings, workflow ${figure.increment_s} s end to end (${((100 * figure.increment_s) / figure.total_seconds).toFixed(0)}% of the full run), worker peak RSS ${figure.increment.peak_rss_mb} MB`);
+      console.log(`nightly increment (${figure.increment.shape}): ${figure.increment.ratings.toLocaleString('en-US')} new ratings by ${figure.increment.users.toLocaleString('en-US')} users, workflow ${figure.increment_s} s end to end (${((100 * figure.increment_s) / figure.total_seconds).toFixed(0)}% of the full run), worker peak RSS ${figure.increment.peak_rss_mb} MB`);
     }
     if (figure.two_workers && figure.full_two_workers_s !== null) {
       console.log(`two workers: full run ${figure.full_two_workers_s} s end to end (${(figure.full_one_worker_s / figure.full_two_workers_s).toFixed(2)}× one worker's speed), peak RSS of one worker ${figure.two_workers.peak_rss_mb} MB`);

@@ -151,6 +151,7 @@ const envSchema = z.object({
   BATCH_PUBLISH_SHARD_ITEMS: positiveInt.default(20_000),
   BATCH_PUBLISH_SHARD_WIDTH: positiveInt.default(1),
   BATCH_SHARD_CONCURRENCY: positiveInt.default(os.availableParallelism()),
+  BATCH_FULL_REFRESH_DAYS: nonNegativeInt.default(7),
 
   CONSOLE_HOST: text.default('127.0.0.1'),
   CONSOLE_PORT: port.default(3001),
@@ -390,6 +391,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       shards: { usersPerShard: e.BATCH_SHARD_USERS, width: e.BATCH_SHARD_WIDTH, publishItemsPerShard: e.BATCH_PUBLISH_SHARD_ITEMS, publishWidth: e.BATCH_PUBLISH_SHARD_WIDTH },
       /** Candidate shards one worker process computes at once (one thread each). */
       shardConcurrency: e.BATCH_SHARD_CONCURRENCY,
+      /**
+       * Days a run may build on the deployed model's tuning and candidate pools (carrying over the pools
+       * of users whose ratings did not change) before everything is computed again; 0: every run computes everything.
+       */
+      fullRefreshDays: e.BATCH_FULL_REFRESH_DAYS,
     },
     console: {
       host: e.CONSOLE_HOST,

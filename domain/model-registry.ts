@@ -56,10 +56,21 @@ export interface ModelManifest {
    * `tuning`: how the train stage chose the hybrid's blend — every setting tried with its validation
    * NDCG@10, on a split carved from the evaluation's training part.
    */
-  training: { fit_seconds: number; tuning?: Record<string, unknown> };
+  training: { fit_seconds: number; tuning?: Record<string, unknown>; candidates?: CandidatesRecord };
   /** Filled in once the model was evaluated. */
   metrics?: Record<string, number>;
   artifact: { key: string; bytes: number; sha256: string };
+}
+
+/**
+ * How a model's candidate pools were made: all computed on `full_run_date`'s run, or, by a run that built
+ * on the deployed model `base_version`, computed for the users whose ratings changed and carried over
+ * from it for the `carried_users` others.
+ */
+export interface CandidatesRecord {
+  full_run_date: string;
+  base_version?: string;
+  carried_users: number;
 }
 
 export interface CurrentPointer {

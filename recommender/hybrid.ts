@@ -204,18 +204,23 @@ export class HybridRecommender {
 
   /**
    * The candidate pools of users `from` .. `to` − 1 (dense indices), every method, as `recommend`
-   * computes them: what the batch precomputes so that serving is a lookup.
+   * computes them: what the batch precomputes so that serving is a lookup. Users flagged in `carried`
+   * (indexed from `from`) get empty pools here: their pools come from an earlier model (see carry-over.ts).
    */
-  precomputeCandidates(from = 0, to = this.matrix.numUsers, onProgress?: (done: number) => void, scratch = this.scratch()): CandidateLists {
+  precomputeCandidates(from = 0, to = this.matrix.numUsers, options: { onProgress?: (done: number) => void; scratch?: RecommendScratch; carried?: Uint8Array } = {}): CandidateLists {
+    const { onProgress, scratch = this.scratch(), carried } = options;
     const builder = new CandidateListsBuilder(from, methods.length);
     const { seen } = scratch;
+    const empty = methods.map(() => emptyPool);
     for (let u = from; u < to; u++) {
-      const profile = this.cf.rowProfile(u);
-      for (const i of profile.movies) seen[i] = 1;
-      if (profile.movies.length === 0) builder.add(methods.map(() => emptyPool));
-      else if (profile.movies.length < this.params.minUserRatings) builder.add(methods.map(() => this.pools(profile, 'item-based', scratch)[0]!));
-      else builder.add(this.pools(profile, 'all', scratch));
-      for (const i of profile.movies) seen[i] = 0;
+      const profile = carried?.[u - from] === 1 ? undefined : this.cf.rowProfile(u);
+      if (profile === undefined || profile.movies.length === 0) builder.add(empty);
+      else {
+        for (const i of profile.movies) seen[i] = 1;
+        if (profile.movies.length < this.params.minUserRatings) builder.add(methods.map(() => this.pools(profile, 'item-based', scratch)[0]!));
+        else builder.add(this.pools(profile, 'all', scratch));
+        for (const i of profile.movies) seen[i] = 0;
+      }
       if (onProgress && (u - from) % 1000 === 999) onProgress(u - from + 1);
     }
     return builder.build();

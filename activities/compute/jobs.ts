@@ -1,6 +1,7 @@
 import { latestPerPair, type RatingTable } from '../../recommender/ratings-table';
 import { deserializeCore, serialize } from '../../recommender/artifact';
 import { concatCandidateLists, type CandidateLists } from '../../recommender/candidates';
+import { unchangedUsers, withCarriedPools, type PoolSource } from '../../recommender/carry-over';
 import { evaluate, type EvaluationResult } from '../../recommender/evaluation/evaluate';
 import { computeFeatures, type MovieFeatures, type UserFeatures } from '../../recommender/features';
 import { HybridRecommender, type HybridParams } from '../../recommender/hybrid';
@@ -65,11 +66,22 @@ export interface CandidatesJobInput {
   /** The users (dense indices) this shard precomputes: from .. to − 1. */
   from: number;
   to: number;
+  /** Users of the range (indexed from `from`) whose pools the assembly carries over from an earlier model: left empty here. */
+  carried?: Uint8Array;
+}
+
+export interface CarryPlanJobInput {
+  /** The fitted core of this run. */
+  artifact: Uint8Array;
+  /** The earlier model's artifact, with its candidate pools. */
+  base: Uint8Array;
 }
 
 export interface AssembleJobInput {
   artifact: Uint8Array;
   parts: CandidateLists[];
+  /** The earlier model's artifact and the users (dense indices of this model) who keep its pools. */
+  carry?: { base: Uint8Array; carried: Uint8Array };
   snapshotId: string;
   createdAt: string;
 }
@@ -84,6 +96,13 @@ export interface EvaluateJobInput {
   ks: number[];
   maxTestUsers: number;
   params?: Partial<HybridParams>;
+}
+
+/** An earlier model's rows and pools, read in place from its artifact. */
+function poolSource(artifact: Uint8Array): PoolSource {
+  const { core, candidates } = deserializeCore(artifact, { views: true });
+  if (!candidates) throw new RangeError('the earlier model has no candidate pools to carry over');
+  return { matrix: core.matrix, candidates };
 }
 
 export const jobs = {
@@ -139,15 +158,25 @@ export const jobs = {
   /** One shard of the serving precompute: the candidate pools of a range of users. */
   candidates(input: CandidatesJobInput, progress: Progress): { output: CandidateLists; transfer: ArrayBuffer[] } {
     const model = new HybridRecommender(reviveState(input.state));
-    const lists = model.precomputeCandidates(input.from, input.to, (done) => progress({ step: 'candidates', users: done, of: input.to - input.from }));
+    const lists = model.precomputeCandidates(input.from, input.to, { onProgress: (done) => progress({ step: 'candidates', users: done, of: input.to - input.from }), ...(input.carried ? { carried: input.carried } : {}) });
     return { output: lists, transfer: buffersOfLists(lists) };
   },
 
-  /** The artifact again, with the shards' candidate pools. */
+  /** The users whose ratings are what the earlier model holds for them: their pools are carried over (1), not computed. */
+  carryPlan(input: CarryPlanJobInput, progress: Progress): { output: Uint8Array; transfer: ArrayBuffer[] } {
+    progress({ step: 'compare' });
+    const { core } = deserializeCore(input.artifact, { views: true });
+    const flags = unchangedUsers(poolSource(input.base), core.matrix);
+    return { output: flags, transfer: [flags.buffer as ArrayBuffer] };
+  },
+
+  /** The artifact again, with the shards' candidate pools and the pools carried over. */
   assemble(input: AssembleJobInput, progress: Progress): { output: Uint8Array; transfer: ArrayBuffer[] } {
     progress({ step: 'assemble', shards: input.parts.length });
     const { core } = deserializeCore(input.artifact);
-    const artifact = serialize({ ...core, candidates: concatCandidateLists(input.parts) }, { snapshotId: input.snapshotId, createdAt: input.createdAt });
+    const computed = concatCandidateLists(input.parts);
+    const candidates = input.carry ? withCarriedPools(computed, input.carry.carried, poolSource(input.carry.base), core.matrix) : computed;
+    const artifact = serialize({ ...core, candidates }, { snapshotId: input.snapshotId, createdAt: input.createdAt });
     return { output: artifact, transfer: [artifact.buffer as ArrayBuffer] };
   },
 

@@ -119,15 +119,26 @@ export async function landRatings(store: ObjectStore, bronzePrefix: string, date
 
 /** A run date with no workflow yet: workflow ids are per date and Temporal keeps their history. */
 export async function freshRunDate(client: Client): Promise<string> {
+  return (await freshRunDates(client, 1))[0]!;
+}
+
+/** `count` consecutive dates (a first night and the nights after it) that no batch run has used. */
+export async function freshRunDates(client: Client, count: number): Promise<string[]> {
   const day = 86_400_000;
   const start = Date.UTC(2001, 0, 1);
   for (;;) {
-    const date = new Date(start + Math.floor(Math.random() * 365 * 90) * day).toISOString().slice(0, 10);
-    try {
-      await client.workflow.getHandle(batchWorkflowId(date)).describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return date;
-      throw err;
-    }
+    const first = start + Math.floor(Math.random() * 365 * 90) * day;
+    const dates = Array.from({ length: count }, (_, k) => new Date(first + k * day).toISOString().slice(0, 10));
+    if ((await Promise.all(dates.map((date) => isUnused(client, date)))).every(Boolean)) return dates;
+  }
+}
+
+async function isUnused(client: Client, date: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(batchWorkflowId(date)).describe();
+    return false;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return true;
+    throw err;
   }
 }

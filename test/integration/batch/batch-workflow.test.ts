@@ -9,9 +9,11 @@ import type { EvaluationReport } from '../../../domain/evaluation-report';
 import { CURRENT_POINTER_KEY, evaluationHtmlKey, evaluationReportKey, manifestKey, modelKey, readCurrentPointer, readManifest, type ModelManifest } from '../../../domain/model-registry';
 import type { ObjectStore } from '../../../domain/ports';
 import { deserialize } from '../../../recommender/artifact';
+import { candidatePool, type CandidateLists } from '../../../recommender/candidates';
+import { methods } from '../../../recommender/recommendation';
 import { loadMovieLens100k } from '../../../recommender/data/movielens';
 import { selectRows, type RatingColumns } from '../../../recommender/types';
-import { activityDeps, createBatchEnvironment, freshRunDate, landRatings, publishMovies, withWorker, type BatchEnvironment } from '../../support/batch';
+import { activityDeps, createBatchEnvironment, freshRunDate, freshRunDates, landRatings, publishMovies, withWorker, type BatchEnvironment } from '../../support/batch';
 import { testConfig } from '../../support/config';
 
 const ml100k = loadMovieLens100k(`${testConfig().movielensDir}/ml-100k`);
@@ -53,6 +55,7 @@ describe('batch workflow (Temporal, MinIO, DynamoDB Local)', function () {
   describe('a full run on ml-100k landed in bronze', () => {
     let env: BatchEnvironment;
     let runDate: string;
+    let nextDate: string;
     let result: Awaited<ReturnType<typeof runBatch>>;
 
     async function runBatch() {
@@ -65,7 +68,7 @@ describe('batch workflow (Temporal, MinIO, DynamoDB Local)', function () {
     before(async () => {
       // The production tuning and item-cf table, which the other batch suites keep light.
       env = await createBatchEnvironment({ TUNING_MAX_USERS: '500', ITEM_CF_EASE_MAX_MOVIES: '2500' });
-      runDate = await freshRunDate(client);
+      [runDate, nextDate] = (await freshRunDates(client, 2)) as [string, string];
       await publishMovies(env.store, 'ml-100k', ml100k.movies);
       await landRatings(env.store, env.config.s3.bronzePrefix, runDate, ml100k.ratings, { objects: 10 });
       result = await withWorker(env.config, activityDeps(env), runBatch);
@@ -144,6 +147,62 @@ describe('batch workflow (Temporal, MinIO, DynamoDB Local)', function () {
       const { handle, attached } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
       assert.equal(attached, true);
       assert.equal((await handle.result()).model_version, result.outcome.model_version);
+    });
+
+    describe('the next night, on the deployed model', () => {
+      // Ten users re-rate three of their movies each: everyone else's ratings are as the model holds them.
+      const changedUsers = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      let next: Awaited<ReturnType<typeof runBatch>>;
+
+      before(async () => {
+        const latest = ml100k.ratings.timestamps.reduce((a, b) => Math.max(a, b), 0);
+        const perUser = new Map<number, number>();
+        const rows = Array.from(ml100k.ratings.userIds.keys()).filter((k) => {
+          const user = ml100k.ratings.userIds[k]!;
+          if (!changedUsers.has(user) || (perUser.get(user) ?? 0) === 3) return false;
+          perUser.set(user, (perUser.get(user) ?? 0) + 1);
+          return true;
+        });
+        const reRated = selectRows(ml100k.ratings, rows);
+        reRated.ratings.forEach((r, k) => (reRated.ratings[k] = r >= 3 ? r - 2 : r + 2));
+        reRated.timestamps.fill(latest + 86_400);
+        await landRatings(env.store, env.config.s3.bronzePrefix, nextDate, reRated, { objects: 1, idPrefix: 'next-night' });
+        next = await withWorker(env.config, activityDeps(env), async () => {
+          const { handle, attached } = await startOrAttachBatch(client, env.config.temporal.taskQueue, { run_date: nextDate, skip_reload: true, accept_volume: true });
+          assert.equal(attached, false, `no earlier run of ${nextDate}`);
+          const outcome = await handle.result();
+          return { outcome, progress: await queryProgress(handle), scheduled: [] };
+        });
+      });
+
+      it('reuses the deployed model’s tuning and carries over the pools of every user whose ratings did not change', async () => {
+        const first = (await readManifest(env.store, result.outcome.model_version))!;
+        const manifest = (await readManifest(env.store, next.outcome.model_version))!;
+        assert.notEqual(manifest.version, first.version);
+        assert.deepEqual(manifest.training.candidates, { full_run_date: runDate, base_version: first.version, carried_users: 943 - changedUsers.size });
+        assert.equal(manifest.training.tuning?.reused_from, first.version);
+        assert.deepEqual(manifest.parameters, first.parameters);
+        const train = next.outcome.stages.find((s) => s.name === 'trainModel')!;
+        assert.equal(train.details.carried_users, 943 - changedUsers.size);
+        assert.equal(manifest.data_snapshot.ratings, 100_000, 'a re-rating replaces the rating');
+      });
+
+      it('serves the carried pools as they were and computes the changed users’ pools on the new model', async () => {
+        const before = deserialize((await env.store.get(modelKey(result.outcome.model_version)))!);
+        const after = deserialize((await env.store.get(modelKey(next.outcome.model_version)))!);
+        const poolOf = (model: typeof before, lists: CandidateLists, userId: number, method: number) => {
+          const pool = candidatePool(lists, model.matrix.userIndex.get(userId)!, method)!;
+          return { movies: Array.from(pool.items, (i) => model.matrix.movieIds[i]), recall: Array.from(pool.recallScore) };
+        };
+        for (const userId of [1, 10, 11, 500, 943]) {
+          const u = after.matrix.userIndex.get(userId)!;
+          const recomputed = after.precomputeCandidates(u, u + 1);
+          for (let m = 0; m < methods.length; m++) {
+            const expected = changedUsers.has(userId) ? poolOf(after, recomputed, userId, m) : poolOf(before, before.state.candidates!, userId, m);
+            assert.deepEqual(poolOf(after, after.state.candidates!, userId, m), expected, `user ${userId}, ${methods[m]}`);
+          }
+        }
+      });
     });
   });
 

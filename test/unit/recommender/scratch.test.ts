@@ -62,7 +62,7 @@ describe('recommender: one read-only model, a scratch per caller', () => {
         assert.deepEqual(dirtyBuffers(scratch), [], `after user ${userId}, ${method}`);
       }
     }
-    model.precomputeCandidates(0, 20, undefined, scratch);
+    model.precomputeCandidates(0, 20, { scratch });
     model.similarMovies(movieIds[0]!, 10, scratch);
     model.hybridUnderBlends(userIds[1]!, [params.hybridWeights, { userCf: 1, itemCf: 0, content: 0, als: 0 }], 10, scratch);
     assert.deepEqual(dirtyBuffers(scratch), []);
