@@ -1,6 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createDeployModel } from './deploy-model';
-import { createEvaluateModel } from './evaluate-model';
+import { createEvaluateModel, createFitEvaluation, createReportEvaluation, createScoreEvaluation } from './evaluate-model';
 import { createExtractFeatures } from './extract-features';
 import { createPlanPublish, createPublishFeatures, createPublishShard, createRecordPublished } from './publish-features';
 import { createReloadApi } from './reload-api';
@@ -22,6 +22,9 @@ export function createActivities(deps: ActivityDeps) {
     precomputeCandidates: createPrecomputeCandidates(deps),
     assembleModel: createAssembleModel(deps),
     evaluateModel: createEvaluateModel(deps),
+    fitEvaluation: createFitEvaluation(deps),
+    scoreEvaluation: createScoreEvaluation(deps),
+    reportEvaluation: createReportEvaluation(deps),
     deployModel: createDeployModel(deps),
     reloadApi: createReloadApi(deps),
   };

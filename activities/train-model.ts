@@ -5,14 +5,13 @@ import { manifestKey, modelKey, readCurrentPointer, readManifest, writeManifest,
 import { readStoredJson } from '../domain/stored-json';
 import type { RatingTable } from '../recommender/ratings-table';
 import { defaultHybridParams, mergeParams, type HybridParams } from '../recommender/hybrid';
-import type { ModelState } from '../recommender/model-state';
 import type { Movie } from '../recommender/types';
 import { ArtifactError } from '../recommender/errors';
 import { readArtifactHeader } from '../recommender/artifact';
 import { decodeCandidateLists, encodeCandidateLists } from '../recommender/candidates';
 import { readCatalog } from './catalog';
 import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
-import { runInThread } from './compute/run-in-thread';
+import { sharedModelState } from './compute/shared-model';
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
 import { readSilverRatings } from './silver';
@@ -259,22 +258,7 @@ export interface CandidateShardSummary extends UserRange {
  * running in one worker process share one copy of the core and of the state derived from it.
  */
 export function createPrecomputeCandidates(deps: ActivityDeps) {
-  let cached: { key: string; state: Promise<ModelState> } | undefined;
-  /** The fitted core's state, read and derived once per process (in a thread) for every shard it runs. */
-  const sharedState = (key: string): Promise<ModelState> => {
-    if (cached?.key !== key) {
-      const state = deps.store.get(key).then(async (core) => {
-        if (!core) throw ApplicationFailure.nonRetryable(`the fitted model ${key} is missing`, 'InvalidBatchData');
-        const shared = new Uint8Array(new SharedArrayBuffer(core.length));
-        shared.set(core);
-        return runInThread('share', { artifact: shared });
-      });
-      cached = { key, state };
-      state.catch(() => cached?.state === state && (cached = undefined));
-    }
-    return cached.state;
-  };
-
+  const sharedState = sharedModelState(deps.store);
   return async function precomputeCandidates(input: CandidateShardInput): Promise<CandidateShardSummary> {
     const key = shardKey(input.model_version, input);
     const range = { from: input.from, to: input.to };

@@ -39,7 +39,7 @@ export async function createBatchWorkers(connection: NativeConnection, temporal:
     connection,
     namespace: temporal.namespace,
     taskQueue: candidatesTaskQueue(temporal.taskQueue),
-    activities: { validateShard: activities.validateShard, precomputeCandidates: activities.precomputeCandidates },
+    activities: { validateShard: activities.validateShard, precomputeCandidates: activities.precomputeCandidates, scoreEvaluation: activities.scoreEvaluation },
     maxConcurrentActivityTaskExecutions: shardConcurrency,
   });
   return {

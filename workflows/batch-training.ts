@@ -102,7 +102,14 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
     return { ...(await compute.assembleModel({ model_version: fit.model_version, shard_keys: done.map((shard) => shard.key) })), candidate_shards: done.length };
   });
   const evaluate = (modelVersion: string) =>
-    stage('evaluateModel', () => compute.evaluateModel({ run_date: runDate, model_version: modelVersion, ratings_prefix: extracted.ratings_prefix }));
+    stage('evaluateModel', async () => {
+      const input = { run_date: runDate, model_version: modelVersion, ratings_prefix: extracted.ratings_prefix };
+      // Runs recorded before the evaluation's lists were made in shards evaluate in one activity.
+      if (!patched('evaluation-shards')) return compute.evaluateModel(input);
+      const plan = await compute.fitEvaluation(input);
+      const lists = await mapBounded(plan.shards, plan.shard_width, (range) => shards.scoreEvaluation({ model_version: modelVersion, core_key: plan.core_key, task_key: plan.task_key, ...range }));
+      return { ...(await io.reportEvaluation({ run_date: runDate, model_version: modelVersion, task_key: plan.task_key, list_keys: lists.map((part) => part.key) })), list_shards: lists.length };
+    });
   const announceVersion = (modelVersion: string) => {
     upsertSearchAttributes([{ key: MODEL_VERSION, value: modelVersion }]);
     upsertMemo({ model_version: modelVersion });

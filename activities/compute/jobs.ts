@@ -3,6 +3,7 @@ import { deserializeCore, serialize } from '../../recommender/artifact';
 import { concatCandidateLists, type CandidateLists } from '../../recommender/candidates';
 import { unchangedUsers, withCarriedPools, type PoolSource } from '../../recommender/carry-over';
 import { evaluate, type EvaluationResult } from '../../recommender/evaluation/evaluate';
+import { fitRankingTask, taskLists, type RankingTask, type TaskLists } from '../../recommender/evaluation/ranking-task';
 import { computeFeatures, type MovieFeatures, type UserFeatures } from '../../recommender/features';
 import { HybridRecommender, type HybridParams } from '../../recommender/hybrid';
 import { deriveState, type ModelState } from '../../recommender/model-state';
@@ -105,6 +106,26 @@ function poolSource(artifact: Uint8Array): PoolSource {
   return { matrix: core.matrix, candidates };
 }
 
+export interface EvaluationFitJobInput {
+  table: RatingTable;
+  movies: Movie[];
+  protocol: 'stratified' | 'temporal';
+  seed: number;
+  ks: number[];
+  maxTestUsers: number;
+  params?: Partial<HybridParams>;
+  snapshotId: string;
+  createdAt: string;
+}
+
+export interface EvaluationListsJobInput {
+  /** The evaluation's model (fitted on the training part) in shared memory, as `share` made it. */
+  state: ModelState;
+  task: RankingTask;
+  from: number;
+  to: number;
+}
+
 export const jobs = {
   features(input: FeaturesJobInput, progress: Progress): { output: FeaturesJobOutput; transfer: ArrayBuffer[] } {
     progress({ step: 'deduplicate' });
@@ -178,6 +199,21 @@ export const jobs = {
     const candidates = input.carry ? withCarriedPools(computed, input.carry.carried, poolSource(input.carry.base), core.matrix) : computed;
     const artifact = serialize({ ...core, candidates }, { snapshotId: input.snapshotId, createdAt: input.createdAt });
     return { output: artifact, transfer: [artifact.buffer as ArrayBuffer] };
+  },
+
+  /** The evaluation's split and its model fitted on the training part, saved as an artifact for the list shards. */
+  evaluationFit(input: EvaluationFitJobInput, progress: Progress): { output: { artifact: Uint8Array; task: RankingTask }; transfer: ArrayBuffer[] } {
+    progress({ step: 'fit', protocol: input.protocol });
+    const { model, task } = fitRankingTask(input.table, input.movies, { protocol: input.protocol, seed: input.seed, ks: input.ks, maxTestUsers: input.maxTestUsers, ...(input.params ? { params: input.params } : {}) });
+    progress({ step: 'serialize' });
+    const artifact = serialize(model, { snapshotId: input.snapshotId, createdAt: input.createdAt });
+    return { output: { artifact, task }, transfer: [artifact.buffer as ArrayBuffer] };
+  },
+
+  /** Every evaluated method's lists for a range of the evaluation's users. */
+  evaluationLists(input: EvaluationListsJobInput, progress: Progress): { output: TaskLists; transfer: ArrayBuffer[] } {
+    progress({ step: 'lists', users: input.to - input.from });
+    return { output: taskLists(new HybridRecommender(reviveState(input.state)), input.task, input.from, input.to), transfer: [] };
   },
 
   evaluate(input: EvaluateJobInput, progress: Progress): { output: EvaluationResult; transfer: ArrayBuffer[] } {

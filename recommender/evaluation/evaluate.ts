@@ -101,7 +101,7 @@ export interface EvaluationSummary {
   results: { method: EvaluatedMethod; metrics: Record<string, number> }[];
 }
 
-type AtK = Omit<MetricsAtK, 'k'>;
+export type AtK = Omit<MetricsAtK, 'k'>;
 
 interface Accumulator {
   rmse: number[];
@@ -147,6 +147,7 @@ export function evaluate(dataset: Dataset, options: EvaluateOptions): Evaluation
     testRatings += test.userIds.length;
     const popularity: Popularity = { counts: countByMovie(train.movieIds), rows: train.userIds.length };
     const popularOrder = mostPopular(train, popularity.counts);
+    const relevant = relevantMovies(byUser, test);
     if (options.keepLists) lists = { train, test, users: Int32Array.from(byUser.keys()), k: ks[ks.length - 1]!, recommendations: [] };
     for (const method of methods) {
       const a = acc.get(method)!;
@@ -159,11 +160,8 @@ export function evaluate(dataset: Dataset, options: EvaluateOptions): Evaluation
         a.rmse.push(rmse(predicted, test.ratings));
         a.mae.push(mae(predicted, test.ratings));
       }
-      const userLists = scoreRanking(a, ks, byUser, test, model.matrix.numMovies, popularity, (userId, k) =>
-        method === 'most-popular'
-          ? topUnseen(popularOrder, new Set(model.ratedMovies(userId)), k)
-          : model.recommend(userId, { method, limit: k, ...(options.qualityWeight !== undefined ? { qualityWeight: options.qualityWeight } : {}) }).items.map((i) => i.movieId),
-      );
+      const userLists = Array.from(byUser.keys(), (userId) => rankedList(model, method, userId, ks[ks.length - 1]!, popularOrder, options.qualityWeight));
+      for (const [k, atK] of rankingMetrics(ks, userLists, relevant, model.matrix.numMovies, popularity)) a.perK.get(k)!.push(atK);
       lists?.recommendations.push({ method, lists: userLists });
     }
   }
@@ -221,65 +219,71 @@ function splitPairs(dataset: Dataset, options: EvaluateOptions, seed: number, ra
   return splits.map((split) => () => ({ train: selectRows(columns, split.train), test: selectRows(columns, split.test) }));
 }
 
-interface Popularity {
-  /** Training ratings per movie id. */
-  counts: Map<number, number>;
-  /** Training rows. */
+/** The training ratings per movie id, and the training rows: what the popularity measures weigh by. */
+export interface Popularity {
+  counts: ReadonlyMap<number, number>;
   rows: number;
 }
 
-/** Scores one method on one split at every K; returns each scored user's list (at the largest K), in `byUser` order. */
-function scoreRanking(
-  a: Accumulator,
-  ks: number[],
-  byUser: Map<number, number[]>,
-  test: RatingColumns,
-  catalogSize: number,
-  popularity: Popularity,
-  recommend: (userId: number, k: number) => number[],
-): number[][] {
-  const maxK = ks[ks.length - 1]!;
-  const lists: number[][] = [];
+/** Each user's held-out movies, in `byUser` order. */
+export function relevantMovies(byUser: ReadonlyMap<number, readonly number[]>, test: RatingColumns): Set<number>[] {
+  return Array.from(byUser.values(), (positions) => new Set(positions.map((p) => test.movieIds[p]!)));
+}
+
+/** One method's list for a test user, best first, at most `k` long: what the evaluation scores. */
+export function rankedList(model: HybridRecommender, method: EvaluatedMethod, userId: number, k: number, popularOrder: readonly number[], qualityWeight?: number): number[] {
+  if (method === 'most-popular') return topUnseen(popularOrder, new Set(model.ratedMovies(userId)), k);
+  return model.recommend(userId, { method, limit: k, ...(qualityWeight !== undefined ? { qualityWeight } : {}) }).items.map((i) => i.movieId);
+}
+
+/**
+ * The ranking metrics of one method at every K, from its lists (at the largest K) and the users'
+ * held-out movies, list i being user i's. NDCG averages over every user (an empty list counts 0);
+ * precision, recall and MAP over the users whose list is not empty (see `evaluate`).
+ */
+export function rankingMetrics(ks: readonly number[], lists: readonly (readonly number[])[], relevant: readonly ReadonlySet<number>[], catalogSize: number, popularity: Popularity): [number, AtK][] {
   const sums = ks.map(() => ({ precision: 0, recall: 0, ndcg: 0, map: 0 }));
   let listed = 0;
-  for (const [userId, positions] of byUser) {
-    const relevant = new Set(positions.map((p) => test.movieIds[p]!));
-    const list = recommend(userId, maxK);
-    lists.push(list);
+  lists.forEach((list, u) => {
     if (list.length > 0) listed++;
     ks.forEach((k, i) => {
       const s = sums[i]!;
-      s.precision += precisionAtK(list, relevant, k);
-      s.recall += recallAtK(list, relevant, k);
-      s.ndcg += ndcgAtK(list, relevant, k);
-      s.map += mapAtK(list, relevant, k);
-    });
-  }
-  const users = byUser.size;
-  // An empty list adds 0 to every sum: only the denominators differ (see `evaluate`).
-  const over = (sum: number, n: number): number => (n === 0 ? 0 : sum / n);
-  ks.forEach((k, i) => {
-    const s = sums[i]!;
-    const atK = lists.map((l) => l.slice(0, k));
-    a.perK.get(k)!.push({
-      precision: over(s.precision, listed),
-      recall: over(s.recall, listed),
-      ndcg: over(s.ndcg, users),
-      map: over(s.map, listed),
-      coverage: catalogCoverage(atK, catalogSize),
-      novelty: novelty(atK, popularity.counts, popularity.rows),
-      arp: averagePopularity(atK, popularity.counts),
+      s.precision += precisionAtK(list, relevant[u]!, k);
+      s.recall += recallAtK(list, relevant[u]!, k);
+      s.ndcg += ndcgAtK(list, relevant[u]!, k);
+      s.map += mapAtK(list, relevant[u]!, k);
     });
   });
-  return lists;
+  const over = (sum: number, n: number): number => (n === 0 ? 0 : sum / n);
+  return ks.map((k, i) => {
+    const s = sums[i]!;
+    const atK = lists.map((l) => l.slice(0, k));
+    return [
+      k,
+      {
+        precision: over(s.precision, listed),
+        recall: over(s.recall, listed),
+        ndcg: over(s.ndcg, lists.length),
+        map: over(s.map, listed),
+        coverage: catalogCoverage(atK, catalogSize),
+        novelty: novelty(atK, popularity.counts, popularity.rows),
+        arp: averagePopularity(atK, popularity.counts),
+      },
+    ];
+  });
 }
 
 /** The most-popular baseline: movies by number of training ratings (ties: smaller id). */
 export function mostPopular(train: RatingColumns, counts: ReadonlyMap<number, number> = countByMovie(train.movieIds)): number[] {
+  return popularOrder(counts);
+}
+
+/** Movie ids by their count, most first (ties: smaller id). */
+export function popularOrder(counts: ReadonlyMap<number, number>): number[] {
   return [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || a - b);
 }
 
-function topUnseen(order: number[], seen: Set<number>, k: number): number[] {
+function topUnseen(order: readonly number[], seen: Set<number>, k: number): number[] {
   const out: number[] = [];
   for (const id of order) {
     if (out.length >= k) break;

@@ -95,6 +95,16 @@ describe('batch workflow (Temporal, MinIO, DynamoDB Local)', function () {
       assert.deepEqual(['planPublish', 'publishShard', 'recordPublished'].map((name) => result.scheduled.filter((n) => n === name).length), [1, 1, 1]);
     });
 
+    it('evaluates in parts: one refit, the test users’ lists in shards on the shard queue, then the report', async () => {
+      const evaluate = result.outcome.stages.find((s) => s.name === 'evaluateModel')!;
+      // 943 test users, 1,000 per shard: one shard.
+      assert.equal(evaluate.details.list_shards, 1);
+      assert.deepEqual(['fitEvaluation', 'scoreEvaluation', 'reportEvaluation', 'evaluateModel'].map((name) => result.scheduled.filter((n) => n === name).length), [1, 1, 1, 0]);
+      const parts: string[] = [];
+      for await (const object of env.store.list(`reports/${result.outcome.model_version}/evaluation-parts/`)) parts.push(object.key.split('/').at(-1)!);
+      assert.deepEqual(parts, ['lists-0000000-0000943.json', 'task.json'], 'the refit model is removed, the task and lists stay');
+    });
+
     it('validates the day in shards, whose parsed events extract merges instead of the JSON, then removes', async () => {
       assert.equal(result.scheduled.filter((name) => name === 'validateShard').length, 10, 'one shard per object (10 objects, width 8: up to 16 shards)');
       const validation = result.outcome.stages.find((s) => s.name === 'validateData')!;

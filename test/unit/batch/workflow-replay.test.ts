@@ -27,7 +27,7 @@ describe('workflows: recorded batch histories replay against the current code', 
   this.timeout(120_000);
   before(() => quietTemporalRuntime());
 
-  it('has histories of a deployed run, a refused one, a killed shard worker, a failed shard, a cancellation, one with the validation plan, runs of each shape with the stages in parallel, and one with the DynamoDB writes in shards', () => {
+  it('has histories of a deployed run, a refused one, a killed shard worker, a failed shard, a cancellation, one with the validation plan, runs of each shape with the stages in parallel, one with the DynamoDB writes in shards and one with the evaluation in shards', () => {
     assert.deepEqual(histories.map((h) => h.workflowId), [
       'cancelled',
       'deployed-and-reloaded',
@@ -40,6 +40,7 @@ describe('workflows: recorded batch histories replay against the current code', 
       'planned-validation',
       'shard-failed',
       'shard-worker-killed',
+      'sharded-evaluation',
       'sharded-publish-gate-refused',
     ]);
   });
