@@ -8,7 +8,7 @@ import { taskMetrics, type RankingTask, type TaskLists } from '../recommender/ev
 import type { TuningResult } from '../recommender/tuning';
 import { readCatalog } from './catalog';
 import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
-import { sharedModelState } from './compute/shared-model';
+import { sharedModels } from './compute/shared-model';
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
 import { readSilverRatings } from './silver';
@@ -209,15 +209,20 @@ export interface EvaluationShardInput extends UserRange {
 
 /** One list shard of the evaluation: every method's lists for a range of the test users, saved beside the task. */
 export function createScoreEvaluation(deps: ActivityDeps) {
-  const sharedState = sharedModelState(deps.store);
+  const leaseModel = sharedModels(deps.store);
   return async function scoreEvaluation(input: EvaluationShardInput): Promise<UserRange & { key: string }> {
     const range = { from: input.from, to: input.to };
     const key = listsKey(input.model_version, range);
     if (await deps.store.head(key)) return { ...range, key };
     const task = await readStoredJson<RankingTask>(deps.store, input.task_key);
     if (!task) throw ApplicationFailure.nonRetryable(`the evaluation task ${input.task_key} is missing`, 'InvalidBatchData');
-    const state = await heartbeatWhile(() => ({ phase: 'load', model_version: input.model_version, ...range }), () => sharedState(input.core_key));
-    const lists = await runJobWithHeartbeats('evaluationLists', { state, task, ...range }, { phase: 'evaluation-lists', model_version: input.model_version, ...range });
+    const model = await heartbeatWhile(() => ({ phase: 'load', model_version: input.model_version, ...range }), () => leaseModel(input.core_key));
+    let lists: TaskLists;
+    try {
+      lists = await runJobWithHeartbeats('evaluationLists', { state: model.state, task, ...range }, { phase: 'evaluation-lists', model_version: input.model_version, ...range });
+    } finally {
+      model.release();
+    }
     await deps.store.put(key, JSON.stringify(lists), 'application/json');
     return { ...range, key };
   };

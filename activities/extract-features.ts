@@ -9,7 +9,7 @@ import { readCatalog } from './catalog';
 import { heartbeatWhile, runJobWithHeartbeats, throwIfCancelled } from './compute/heartbeating-job';
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
-import { readSilverFeatures, readSilverRatings, silverPrefix, writeSilverFeatures, writeSilverRatings } from './silver';
+import { readSilverFeatures, readSilverRatings, silverPrefix, writeSilverFeatures, writeSilverRatingColumns, writeSilverRatings } from './silver';
 import { writeChangedFeatures } from './publish-features';
 import { clearPublished, featureChanges, parsedEventsKey, latestPublishedSnapshotBefore, latestSnapshotBefore, readEventIds, readMergeResult, readSnapshot, writeMergeResult, writeEventIds, writeSnapshot, type MergeResult } from './silver-state';
 import type { ExtractSummary } from './types';
@@ -36,6 +36,11 @@ export interface ExtractInput {
    * training). Without it the stage writes them itself, as runs started before that stage existed expect.
    */
   publish?: 'separately';
+  /**
+   * `separately`: write the ratings as typed columns only, and leave their parquet table to
+   * writeRatingsParquet (the workflow runs it beside the training). Without it the stage writes both.
+   */
+  ratings_parquet?: 'separately';
 }
 
 /**
@@ -140,7 +145,8 @@ export function createExtractFeatures(deps: ActivityDeps) {
         const changes = published ? featureChanges(await readSilverFeatures(store, published.run_date), { users, movies }) : { users: users.map((u) => u.user_id), movies: movies.map((m) => m.movie_id) };
         // This date's silver is about to change: what an earlier publishing of it wrote is no longer all of it.
         await clearPublished(store, runDate);
-        await writeSilverRatings(store, runDate, table);
+        if (input.ratings_parquet === 'separately') await writeSilverRatingColumns(store, runDate, table);
+        else await writeSilverRatings(store, runDate, table);
         const written = await writeSilverFeatures(store, runDate, users, movies);
         // With the objects merged: a retry that lists objects arrived since must not count them as merged.
         merged = { ...changes, bronze_objects: listed };

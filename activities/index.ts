@@ -4,6 +4,7 @@ import { createEvaluateModel, createFitEvaluation, createReportEvaluation, creat
 import { createExtractFeatures } from './extract-features';
 import { createPlanPublish, createPublishFeatures, createPublishShard, createRecordPublished } from './publish-features';
 import { createReloadApi } from './reload-api';
+import { createWriteRatingsParquet } from './write-ratings-parquet';
 import { createAssembleModel, createPrecomputeCandidates, createTrainModel } from './train-model';
 import { createPlanValidation, createValidateData, createValidateShard } from './validate-data';
 
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     planPublish: createPlanPublish(deps),
     publishShard: createPublishShard(deps),
     recordPublished: createRecordPublished(deps),
+    writeRatingsParquet: createWriteRatingsParquet(deps),
     trainModel: createTrainModel(deps),
     precomputeCandidates: createPrecomputeCandidates(deps),
     assembleModel: createAssembleModel(deps),

@@ -80,27 +80,58 @@ function ratingColumnsKey(ratingsPrefix: string): string {
   return `silver/ratings-columns/dt=${date}/ratings.bin`;
 }
 
+/** Written beside a date's ratings parquet once every part is: the parts under the prefix are that date's whole table (Hadoop's convention). */
+const successKey = (ratingsPrefix: string) => `${ratingsPrefix}_SUCCESS`;
+
+/** The ratings of a date as silver keeps them: the typed columns the batch reads, then the parquet table from them. */
 export async function writeSilverRatings(store: ObjectStore, runDate: string, table: RatingTable): Promise<string> {
+  const prefix = await writeSilverRatingColumns(store, runDate, table);
+  await writeSilverRatingsParquet(store, runDate);
+  return prefix;
+}
+
+/**
+ * The ratings of a date as typed columns, which the batch's stages read; the date's parquet table is
+ * removed first, so that no reader takes it for these ratings, until `writeSilverRatingsParquet` writes it
+ * from the columns.
+ */
+export async function writeSilverRatingColumns(store: ObjectStore, runDate: string, table: RatingTable): Promise<string> {
   const prefix = silverPrefix('ratings', runDate);
-  const columnsKey = ratingColumnsKey(prefix);
-  // Gone before the parquet changes, so that a reader never takes old columns for new parquet.
-  await store.delete(columnsKey);
+  await store.delete(successKey(prefix));
+  const stale: string[] = [];
+  for await (const object of store.list(prefix)) stale.push(object.key);
+  for (const key of stale) await store.delete(key);
+  // Whole seconds, as the parquet's INT64 column holds them: either copy reads back the same table.
+  const seconds = table.timestamps.map(Math.round);
+  await store.put(ratingColumnsKey(prefix), encodeColumns(SILVER_RATINGS, table.userIds.length, [seconds, table.userIds, table.movieIds, table.ratings]), 'application/octet-stream');
+  return prefix;
+}
+
+/**
+ * The date's ratings parquet (for readers outside the batch), from its typed columns, in parts of a
+ * million rows, then `_SUCCESS`; a date whose `_SUCCESS` is there already is left as it is (nothing
+ * written). `onPart` hears the rows encoded so far.
+ */
+export async function writeSilverRatingsParquet(store: ObjectStore, runDate: string, onPart?: (rows: number) => void): Promise<{ rows_written: number; parts: number }> {
+  const prefix = silverPrefix('ratings', runDate);
+  if (await store.head(successKey(prefix))) return { rows_written: 0, parts: 0 };
+  const table = await readSilverRatings(store, prefix);
+  const rows = table.userIds.length;
   const parts: Buffer[] = [];
-  for (let start = 0; start < table.userIds.length || parts.length === 0; start += ROWS_PER_PART) {
-    const end = Math.min(table.userIds.length, start + ROWS_PER_PART);
+  for (let start = 0; start < rows || parts.length === 0; start += ROWS_PER_PART) {
+    const end = Math.min(rows, start + ROWS_PER_PART);
     parts.push(
       await encodeParquet(RATINGS_SCHEMA, (function* () {
         for (let k = start; k < end; k++) {
-          yield { user_id: table.userIds[k], movie_id: table.movieIds[k], rating: table.ratings[k], timestamp: BigInt(Math.round(table.timestamps[k]!)) };
+          yield { user_id: table.userIds[k], movie_id: table.movieIds[k], rating: table.ratings[k], timestamp: BigInt(table.timestamps[k]!) };
         }
       })()),
     );
+    onPart?.(end);
   }
   await replaceParts(store, prefix, parts);
-  // Whole seconds, as the parquet's INT64 column holds them: either copy reads back the same table.
-  const seconds = table.timestamps.map(Math.round);
-  await store.put(columnsKey, encodeColumns(SILVER_RATINGS, table.userIds.length, [seconds, table.userIds, table.movieIds, table.ratings]), 'application/octet-stream');
-  return prefix;
+  await store.put(successKey(prefix), '', 'text/plain');
+  return { rows_written: rows, parts: parts.length };
 }
 
 /** The ratings under a silver prefix: from their columns, or from the parquet where there are none (silver written before them). */

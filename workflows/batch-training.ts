@@ -74,8 +74,15 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
   });
   // Runs started before the stages ran side by side replay as they ran: extract wrote DynamoDB itself, evaluate followed train.
   const besideTraining = patched('publish-and-evaluate-beside-training');
+  // Runs started before the ratings parquet was written beside the training replay with extract writing it.
+  const parquetBeside = besideTraining && patched('ratings-parquet-beside-training');
   const extracted = await stage('extractFeatures', () =>
-    compute.extractFeatures({ run_date: runDate, ...(input.full_rebuild === true ? { full_rebuild: true } : {}), ...(besideTraining ? { publish: 'separately' as const } : {}) }),
+    compute.extractFeatures({
+      run_date: runDate,
+      ...(input.full_rebuild === true ? { full_rebuild: true } : {}),
+      ...(besideTraining ? { publish: 'separately' as const } : {}),
+      ...(parquetBeside ? { ratings_parquet: 'separately' as const } : {}),
+    }),
   );
   // Runs started before the writes were sharded replay with the one publishFeatures activity.
   const publishInShards = besideTraining && patched('publish-shards');
@@ -89,7 +96,14 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
     );
     return io.recordPublished({ run_date: runDate, shards: written });
   };
-  const published = besideTraining ? stage('publishFeatures', () => (publishInShards ? publishFeaturesInShards() : compute.publishFeatures({ run_date: runDate }))) : undefined;
+  // What the batch hands to readers outside it: the features in DynamoDB and the ratings as parquet.
+  const publish = async () => {
+    const features = publishInShards ? publishFeaturesInShards() : compute.publishFeatures({ run_date: runDate });
+    if (!parquetBeside) return features;
+    const [written, parquet] = await Promise.all([features, compute.writeRatingsParquet({ run_date: runDate })]);
+    return { ...written, ratings_parquet_rows: parquet.rows_written };
+  };
+  const published = besideTraining ? stage('publishFeatures', publish) : undefined;
   // Awaited at the end; until then a failure must not count as unhandled.
   published?.catch(() => undefined);
 

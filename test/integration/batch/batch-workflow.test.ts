@@ -36,6 +36,7 @@ async function countItems(env: BatchEnvironment, table: string): Promise<number>
 async function countParquetRows(store: ObjectStore, prefix: string): Promise<number> {
   let rows = 0;
   for await (const object of store.list(prefix)) {
+    if (!object.key.endsWith('.parquet')) continue;
     for await (const _row of decodeParquet((await store.get(object.key))!)) rows++;
   }
   return rows;
@@ -89,6 +90,7 @@ describe('batch workflow (Temporal, MinIO, DynamoDB Local)', function () {
       assert.ok(publish.started_at >= extract.finished_at && publish.started_at < train.finished_at, 'publishFeatures starts after extract, before train ends');
       assert.ok(evaluate.started_at > train.started_at && evaluate.started_at < train.finished_at, 'evaluateModel starts after the fit, before the shards end');
       assert.equal(publish.details.users_written, 943);
+      assert.equal(publish.details.ratings_parquet_rows, 100_000, 'the ratings parquet is written beside the training too');
       assert.equal(extract.details.users_written, 0);
       // 943 users and 1,682 movies changed, 20,000 items per shard: one shard, planned and recorded around it.
       assert.equal(publish.details.shards, 1);
@@ -127,6 +129,7 @@ describe('batch workflow (Temporal, MinIO, DynamoDB Local)', function () {
 
     it('writes silver parquet that reads back', async () => {
       assert.equal(await countParquetRows(env.store, `silver/ratings/dt=${runDate}/`), 100_000);
+      assert.ok(await env.store.head(`silver/ratings/dt=${runDate}/_SUCCESS`), 'marked complete');
       assert.equal(await countParquetRows(env.store, `silver/user_features/dt=${runDate}/`), 943);
       assert.equal(await countParquetRows(env.store, `silver/movie_features/dt=${runDate}/`), 1682);
     });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readSilverRatings, silverPrefix, writeSilverRatings } from '../../../activities/silver';
+import { readSilverRatings, silverPrefix, writeSilverRatingColumns, writeSilverRatings, writeSilverRatingsParquet } from '../../../activities/silver';
 import { decodeColumns, encodeColumns } from '../../../domain/typed-columns';
 import { MemoryObjectStore } from '../../support/memory-store';
 
@@ -29,10 +29,29 @@ describe('activities/silver: ratings as parquet and as columns', () => {
   it('keeps the columns out of the parquet table’s prefix, and replaces them with the parquet on a rewrite', async () => {
     const store = new MemoryObjectStore();
     await writeSilverRatings(store, date, table);
-    for await (const object of store.list(silverPrefix('ratings', date))) assert.match(object.key, /\.parquet$/);
+    for await (const object of store.list(silverPrefix('ratings', date))) assert.match(object.key, /(\.parquet|\/_SUCCESS)$/);
     const fewer = { userIds: table.userIds.slice(0, 2), movieIds: table.movieIds.slice(0, 2), ratings: table.ratings.slice(0, 2), timestamps: table.timestamps.slice(0, 2) };
     await writeSilverRatings(store, date, fewer);
     assert.equal((await readSilverRatings(store, silverPrefix('ratings', date))).userIds.length, 2);
+  });
+
+  it('writes the columns first and the parquet from them later, once, and drops it when the columns change', async () => {
+    const store = new MemoryObjectStore();
+    const prefix = silverPrefix('ratings', date);
+    const keys = async () => {
+      const found: string[] = [];
+      for await (const object of store.list(prefix)) found.push(object.key.slice(prefix.length));
+      return found;
+    };
+    await writeSilverRatingColumns(store, date, table);
+    assert.deepEqual(await keys(), [], 'no parquet yet');
+    assert.equal((await readSilverRatings(store, prefix)).userIds.length, 4);
+    assert.deepEqual(await writeSilverRatingsParquet(store, date), { rows_written: 4, parts: 1 });
+    assert.deepEqual(await keys(), ['_SUCCESS', 'part-00000.parquet']);
+    assert.deepEqual(await writeSilverRatingsParquet(store, date), { rows_written: 0, parts: 0 }, 'a repeat writes nothing');
+    await writeSilverRatingColumns(store, date, { userIds: table.userIds.slice(0, 1), movieIds: table.movieIds.slice(0, 1), ratings: table.ratings.slice(0, 1), timestamps: table.timestamps.slice(0, 1) });
+    assert.deepEqual(await keys(), [], 'new columns: the parquet of the old ones is gone');
+    assert.deepEqual(await writeSilverRatingsParquet(store, date), { rows_written: 1, parts: 1 });
   });
 });
 
