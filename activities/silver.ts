@@ -80,7 +80,7 @@ function ratingColumnsKey(ratingsPrefix: string): string {
   return `silver/ratings-columns/dt=${date}/ratings.bin`;
 }
 
-/** Written beside a date's ratings parquet once every part is: the parts under the prefix are that date's whole table (Hadoop's convention). */
+/** Written beside a date's ratings parquet once every part is (with the counts): the parts under the prefix are that date's whole table (Hadoop's convention). */
 const successKey = (ratingsPrefix: string) => `${ratingsPrefix}_SUCCESS`;
 
 /** The ratings of a date as silver keeps them: the typed columns the batch reads, then the parquet table from them. */
@@ -130,7 +130,7 @@ export async function writeSilverRatingsParquet(store: ObjectStore, runDate: str
     onPart?.(end);
   }
   await replaceParts(store, prefix, parts);
-  await store.put(successKey(prefix), '', 'text/plain');
+  await store.put(successKey(prefix), JSON.stringify({ rows, parts: parts.length }), 'application/json');
   return { rows_written: rows, parts: parts.length };
 }
 

@@ -115,7 +115,6 @@ function trainSummary(manifest: ModelManifest, artifactBytes: number): TrainSumm
 /** The deployed model a run builds on, and what of it the run reuses. */
 interface PoolBase {
   manifest: ModelManifest;
-  artifact: Uint8Array;
   /** The run date whose run computed every pool the base's pools descend from. */
   fullRunDate: string;
 }
@@ -125,8 +124,8 @@ const DAY_MS = 86_400_000;
 /**
  * The deployed model, when a run of `runDate` may build on it: of an earlier date, its pools descending
  * from a full computation fewer than `refreshDays` days before, with the item-cf setting this run would
- * fit with, and an artifact of this code's format with candidate pools. Otherwise the run computes
- * everything (tuning and every user's pools), as it does every `refreshDays` days.
+ * fit with. Otherwise the run computes everything (tuning and every user's pools), as it does every
+ * `refreshDays` days.
  */
 async function poolBase(store: ActivityDeps['store'], runDate: string, settings: ActivityDeps['settings']): Promise<PoolBase | undefined> {
   if (settings.fullRefreshDays === 0) return undefined;
@@ -137,20 +136,31 @@ async function poolBase(store: ActivityDeps['store'], runDate: string, settings:
   if (Date.parse(runDate) - Date.parse(fullRunDate) >= settings.fullRefreshDays * DAY_MS) return undefined;
   const itemCf = (manifest.parameters as Partial<HybridParams>).itemCf;
   if (itemCf?.easeMaxMovies !== settings.itemCf.easeMaxMovies) return undefined;
-  const artifact = await store.get(manifest.artifact.key);
-  if (!artifact || sha256(artifact) !== manifest.artifact.sha256) return undefined;
-  if (!hasCandidatePools(artifact)) return undefined;
-  return { manifest, artifact, fullRunDate };
+  return { manifest, fullRunDate };
 }
 
-/** Whether an artifact is of the format this code reads, with candidate pools. */
-function hasCandidatePools(artifact: Uint8Array): boolean {
+/**
+ * The base's artifact, when its pools can be carried over: intact, of the format this code reads,
+ * with candidate pools. Read only once the fit is done, so that it does not sit beside the fit.
+ */
+async function poolsOf(store: ActivityDeps['store'], manifest: ModelManifest): Promise<Uint8Array | undefined> {
+  const artifact = await store.get(manifest.artifact.key);
+  if (!artifact || sha256(artifact) !== manifest.artifact.sha256) return undefined;
   try {
-    return readArtifactHeader(artifact).candidates !== null;
+    return readArtifactHeader(artifact).candidates !== null ? artifact : undefined;
   } catch (err) {
-    if (err instanceof ArtifactError) return false;
+    if (err instanceof ArtifactError) return undefined;
     throw err;
   }
+}
+
+/** The buffers of these arrays a thread may take over (moved, not copied): those that hold nothing else. */
+function ownedBuffers(...arrays: Uint8Array[]): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const array of arrays) {
+    if (array.buffer instanceof ArrayBuffer && array.byteOffset === 0 && array.byteLength === array.buffer.byteLength) buffers.add(array.buffer);
+  }
+  return [...buffers];
 }
 
 /** Consecutive user ranges of at most `usersPerShard` users. */
@@ -213,8 +223,14 @@ export function createTrainModel(deps: ActivityDeps) {
     const core = coreKey(version);
     await store.put(core, trained.artifact, 'application/octet-stream');
     let carried = 0;
-    if (base) {
-      const flags = await runJobWithHeartbeats('carryPlan', { artifact: trained.artifact, base: base.artifact }, { phase: 'carry-plan', model_version: version, base_version: base.manifest.version });
+    const basePools = base && (await poolsOf(store, base.manifest));
+    if (base && basePools) {
+      const flags = await runJobWithHeartbeats(
+        'carryPlan',
+        { artifact: trained.artifact, base: basePools },
+        { phase: 'carry-plan', model_version: version, base_version: base.manifest.version },
+        ownedBuffers(trained.artifact, basePools),
+      );
       for (const flag of flags) carried += flag;
       await store.put(carriedUsersKey(version), flags, 'application/octet-stream');
     }
@@ -300,11 +316,12 @@ export function createAssembleModel(deps: ActivityDeps) {
       }),
     );
     const carry = await carriedPart(store, version, record.manifest.training.candidates?.base_version);
-    // Copied to the thread, not transferred: bytes read from S3 may share a buffer with other data.
+    // The big arrays move to the thread where they own their buffer; bytes read from S3 may share one with other data.
     const artifact = await runJobWithHeartbeats(
       'assemble',
       { artifact: core, parts, snapshotId: record.snapshot_id, createdAt: record.manifest.created_at, ...(carry ? { carry } : {}) },
       { phase: 'assemble', model_version: version, shards: parts.length },
+      ownedBuffers(core, ...(carry ? [carry.base] : [])),
     );
     const key = modelKey(version);
     await store.put(key, artifact, 'application/octet-stream');
@@ -318,10 +335,11 @@ export function createAssembleModel(deps: ActivityDeps) {
 
 /** The base model's artifact and which users keep its pools, for a version that builds on one. */
 async function carriedPart(store: ActivityDeps['store'], version: string, baseVersion: string | undefined): Promise<{ base: Uint8Array; carried: Uint8Array } | undefined> {
-  if (baseVersion === undefined) return undefined;
+  const carried = baseVersion === undefined ? undefined : await store.get(carriedUsersKey(version));
+  // Nothing carried over: the base's artifact could not be (see `poolsOf`).
+  if (baseVersion === undefined || !carried) return undefined;
   const baseManifest = await readManifest(store, baseVersion);
   const base = baseManifest && (await store.get(baseManifest.artifact.key));
-  const carried = await store.get(carriedUsersKey(version));
-  if (!base || !carried) throw ApplicationFailure.nonRetryable(`model ${version} carries pools over from ${baseVersion}, which is missing from the registry`, 'InvalidBatchData');
+  if (!base) throw ApplicationFailure.nonRetryable(`model ${version} carries pools over from ${baseVersion}, which is missing from the registry`, 'InvalidBatchData');
   return { base, carried };
 }

@@ -106,14 +106,8 @@ function poolSource(artifact: Uint8Array): PoolSource {
   return { matrix: core.matrix, candidates };
 }
 
-export interface EvaluationFitJobInput {
-  table: RatingTable;
-  movies: Movie[];
-  protocol: 'stratified' | 'temporal';
-  seed: number;
-  ks: number[];
-  maxTestUsers: number;
-  params?: Partial<HybridParams>;
+/** The evaluation's refit, saved as an artifact for its list shards. */
+export interface EvaluationFitJobInput extends EvaluateJobInput {
   snapshotId: string;
   createdAt: string;
 }

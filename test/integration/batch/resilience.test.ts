@@ -186,16 +186,18 @@ describe('batch workflow: crashes and transient failures', function () {
       const runDate = await freshRunDate(client);
       const subset = selectRows(ml100k.ratings, Int32Array.from({ length: 30_000 }, (_, i) => i));
       await landRatings(own.store, own.config.s3.bronzePrefix, runDate, subset, { objects: 3 });
-      const faults = failFirstPutUnder(['silver/ratings/', 'models/']);
+      // Extract writes the ratings' columns, writeRatingsParquet their parquet, the train stage the model.
+      const faults = failFirstPutUnder(['silver/ratings-columns/', 'silver/ratings/', 'models/']);
       const store = new FaultyObjectStore(own.store, faults.fault);
       const features = new FlakyFeatureStore(own.features);
       const { handle } = await startOrAttachBatch(client, own.config.temporal.taskQueue, { run_date: runDate, skip_reload: true });
       const outcome = await withWorker(own.config, activityDeps(own, { store, features }), () => handle.result());
 
-      assert.deepEqual(faults.injected, ['silver/ratings/', 'models/']);
+      assert.deepEqual(faults.injected.sort(), ['models/', 'silver/ratings-columns/', 'silver/ratings/']);
       assert.equal(features.injected, 1);
       const attempts = await attemptsByActivity(handle);
       assert.ok((attempts.get('extractFeatures') ?? 0) >= 2, 'extractFeatures was retried');
+      assert.equal(attempts.get('writeRatingsParquet'), 2, 'writeRatingsParquet was retried');
       assert.equal(attempts.get('trainModel'), 2, 'trainModel was retried');
       assert.equal(outcome.stages.filter((s) => s.status === 'completed').length, 6, 'every stage but the reload, skipped on request');
       assert.equal((await own.features.getUserFeatures(1))?.run_date, runDate);
