@@ -117,10 +117,10 @@ export async function batchTrainingWorkflow(input: BatchInput): Promise<BatchRes
   });
   const evaluate = (modelVersion: string) =>
     stage('evaluateModel', async () => {
-      const input = { run_date: runDate, model_version: modelVersion, ratings_prefix: extracted.ratings_prefix };
+      const evaluated = { run_date: runDate, model_version: modelVersion, ratings_prefix: extracted.ratings_prefix };
       // Runs recorded before the evaluation's lists were made in shards evaluate in one activity.
-      if (!patched('evaluation-shards')) return compute.evaluateModel(input);
-      const plan = await compute.fitEvaluation(input);
+      if (!patched('evaluation-shards')) return compute.evaluateModel(evaluated);
+      const plan = await compute.fitEvaluation(evaluated);
       const lists = await mapBounded(plan.shards, plan.shard_width, (range) => shards.scoreEvaluation({ model_version: modelVersion, core_key: plan.core_key, task_key: plan.task_key, ...range }));
       return { ...(await io.reportEvaluation({ run_date: runDate, model_version: modelVersion, task_key: plan.task_key, list_keys: lists.map((part) => part.key) })), list_shards: lists.length };
     });
