@@ -8,6 +8,7 @@ import { taskMetrics, type RankingTask, type TaskLists } from '../recommender/ev
 import type { TuningResult } from '../recommender/tuning';
 import { readCatalog } from './catalog';
 import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
+import type { EvaluateJobInput } from './compute/jobs';
 import { sharedModels } from './compute/shared-model';
 import type { ActivityDeps } from './deps';
 import { toRecommenderMovies } from './movies';
@@ -115,6 +116,20 @@ interface EvaluateInput {
   ratings_prefix: string;
 }
 
+/** What an evaluation of a fitted version fits and scores on: the silver ratings (moved to the thread), the catalog, the settings' protocol and the version's parameters. */
+async function evaluationJob(deps: ActivityDeps, input: EvaluateInput): Promise<{ manifest: Omit<ModelManifest, 'artifact'>; job: EvaluateJobInput; transfer: ArrayBuffer[] }> {
+  const manifest = await fittedManifest(deps.store, input.model_version);
+  const table = await readSilverRatings(deps.store, input.ratings_prefix);
+  const movies = toRecommenderMovies(await readCatalog(deps.store));
+  const { protocol, seed, maxTestUsers } = deps.settings.evaluation;
+  return {
+    manifest,
+    // The parameters the model was fitted with, the train stage's tuned blend included.
+    job: { table, movies, protocol, seed, ks: KS, maxTestUsers, params: manifest.parameters },
+    transfer: [table.userIds.buffer, table.movieIds.buffer, table.ratings.buffer, table.timestamps.buffer] as ArrayBuffer[],
+  };
+}
+
 /**
  * The evaluation in one activity, as runs started before the evaluation was split into shards expect:
  * splits the silver ratings (per user 75/25, seeded), refits every method on the training part with the
@@ -124,19 +139,9 @@ export function createEvaluateModel(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
   return async function evaluateModel(input: EvaluateInput): Promise<EvaluationSummary> {
     return heartbeatWhile(() => ({ phase: 'evaluate', model_version: input.model_version }), async () => {
-      const { store, settings } = deps;
-      const manifest = await fittedManifest(store, input.model_version);
-      const table = await readSilverRatings(store, input.ratings_prefix);
-      const movies = toRecommenderMovies(await readCatalog(store));
-      const { protocol, seed, maxTestUsers } = settings.evaluation;
-      const result: EvaluationResult = await runJobWithHeartbeats(
-        'evaluate',
-        // The parameters the model was fitted with, the train stage's tuned blend included.
-        { table, movies, protocol, seed, ks: KS, maxTestUsers, params: manifest.parameters },
-        { phase: 'evaluate', model_version: input.model_version },
-        [table.userIds.buffer, table.movieIds.buffer, table.ratings.buffer, table.timestamps.buffer] as ArrayBuffer[],
-      );
-      return writeReport(store, input, manifest, result, now().toISOString());
+      const { manifest, job, transfer } = await evaluationJob(deps, input);
+      const result: EvaluationResult = await runJobWithHeartbeats('evaluate', job, { phase: 'evaluate', model_version: input.model_version }, transfer);
+      return writeReport(deps.store, input, manifest, result, now().toISOString());
     });
   };
 }
@@ -182,16 +187,12 @@ export function createFitEvaluation(deps: ActivityDeps) {
     const saved = await readStoredJson<RankingTask>(store, rankingTaskKey(version));
     if (saved && (await store.head(evaluationCoreKey(version)))) return plan(saved);
     return heartbeatWhile(() => ({ phase: 'evaluation-fit', model_version: version }), async () => {
-      const manifest = await fittedManifest(store, version);
-      const table = await readSilverRatings(store, input.ratings_prefix);
-      const movies = toRecommenderMovies(await readCatalog(store));
-      const { protocol, seed, maxTestUsers } = settings.evaluation;
+      const { job, transfer } = await evaluationJob(deps, input);
       const { artifact, task } = await runJobWithHeartbeats(
         'evaluationFit',
-        // The parameters the model was fitted with, the train stage's tuned blend included.
-        { table, movies, protocol, seed, ks: KS, maxTestUsers, params: manifest.parameters, snapshotId: `evaluation of ${version}`, createdAt: now().toISOString() },
+        { ...job, snapshotId: `evaluation of ${version}`, createdAt: now().toISOString() },
         { phase: 'evaluation-fit', model_version: version },
-        [table.userIds.buffer, table.movieIds.buffer, table.ratings.buffer, table.timestamps.buffer] as ArrayBuffer[],
+        transfer,
       );
       await store.put(evaluationCoreKey(version), artifact, 'application/octet-stream');
       // Written after the model: its presence means both are saved.
@@ -209,20 +210,18 @@ export interface EvaluationShardInput extends UserRange {
 
 /** One list shard of the evaluation: every method's lists for a range of the test users, saved beside the task. */
 export function createScoreEvaluation(deps: ActivityDeps) {
-  const leaseModel = sharedModels(deps.store);
+  const withModel = sharedModels(deps.store);
   return async function scoreEvaluation(input: EvaluationShardInput): Promise<UserRange & { key: string }> {
     const range = { from: input.from, to: input.to };
     const key = listsKey(input.model_version, range);
     if (await deps.store.head(key)) return { ...range, key };
     const task = await readStoredJson<RankingTask>(deps.store, input.task_key);
     if (!task) throw ApplicationFailure.nonRetryable(`the evaluation task ${input.task_key} is missing`, 'InvalidBatchData');
-    const model = await heartbeatWhile(() => ({ phase: 'load', model_version: input.model_version, ...range }), () => leaseModel(input.core_key));
-    let lists: TaskLists;
-    try {
-      lists = await runJobWithHeartbeats('evaluationLists', { state: model.state, task, ...range }, { phase: 'evaluation-lists', model_version: input.model_version, ...range });
-    } finally {
-      model.release();
-    }
+    const lists = await withModel(
+      input.core_key,
+      () => ({ phase: 'load', model_version: input.model_version, ...range }),
+      (state) => runJobWithHeartbeats('evaluationLists', { state, task, ...range }, { phase: 'evaluation-lists', model_version: input.model_version, ...range }),
+    );
     await deps.store.put(key, JSON.stringify(lists), 'application/json');
     return { ...range, key };
   };

@@ -97,6 +97,7 @@ export async function writeSilverRatings(store: ObjectStore, runDate: string, ta
  */
 export async function writeSilverRatingColumns(store: ObjectStore, runDate: string, table: RatingTable): Promise<string> {
   const prefix = silverPrefix('ratings', runDate);
+  // `_SUCCESS` first: a reader stops taking the table as whole before its parts go.
   await store.delete(successKey(prefix));
   const stale: string[] = [];
   for await (const object of store.list(prefix)) stale.push(object.key);

@@ -8,7 +8,7 @@ import { defaultHybridParams, mergeParams, type HybridParams } from '../recommen
 import type { Movie } from '../recommender/types';
 import { ArtifactError } from '../recommender/errors';
 import { readArtifactHeader } from '../recommender/artifact';
-import { decodeCandidateLists, encodeCandidateLists, type CandidateLists } from '../recommender/candidates';
+import { decodeCandidateLists, encodeCandidateLists } from '../recommender/candidates';
 import { readCatalog } from './catalog';
 import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
 import { sharedModels } from './compute/shared-model';
@@ -274,20 +274,18 @@ export interface CandidateShardSummary extends UserRange {
  * running in one worker process share one copy of the core and of the state derived from it.
  */
 export function createPrecomputeCandidates(deps: ActivityDeps) {
-  const leaseModel = sharedModels(deps.store);
+  const withModel = sharedModels(deps.store);
   return async function precomputeCandidates(input: CandidateShardInput): Promise<CandidateShardSummary> {
     const key = shardKey(input.model_version, input);
     const range = { from: input.from, to: input.to };
     const saved = await deps.store.head(key);
     if (saved) return { ...range, key, bytes: saved.size };
     const carried = (await deps.store.get(carriedUsersKey(input.model_version)))?.slice(input.from, input.to);
-    const model = await heartbeatWhile(() => ({ phase: 'load', model_version: input.model_version, ...range }), () => leaseModel(input.core_key));
-    let lists: CandidateLists;
-    try {
-      lists = await runJobWithHeartbeats('candidates', { state: model.state, ...range, ...(carried ? { carried } : {}) }, { phase: 'candidates', model_version: input.model_version, ...range });
-    } finally {
-      model.release();
-    }
+    const lists = await withModel(
+      input.core_key,
+      () => ({ phase: 'load', model_version: input.model_version, ...range }),
+      (state) => runJobWithHeartbeats('candidates', { state, ...range, ...(carried ? { carried } : {}) }, { phase: 'candidates', model_version: input.model_version, ...range }),
+    );
     const bytes = encodeCandidateLists(lists);
     await deps.store.put(key, bytes, 'application/octet-stream');
     return { ...range, key, bytes: bytes.length };

@@ -2,7 +2,7 @@ import { latestPerPair, type RatingTable } from '../../recommender/ratings-table
 import { deserializeCore, serialize } from '../../recommender/artifact';
 import { concatCandidateLists, type CandidateLists } from '../../recommender/candidates';
 import { unchangedUsers, withCarriedPools, type PoolSource } from '../../recommender/carry-over';
-import { evaluate, type EvaluationResult } from '../../recommender/evaluation/evaluate';
+import { defaultTrainRatio, evaluate, type EvaluationResult } from '../../recommender/evaluation/evaluate';
 import { fitRankingTask, taskLists, type RankingTask, type TaskLists } from '../../recommender/evaluation/ranking-task';
 import { computeFeatures, type MovieFeatures, type UserFeatures } from '../../recommender/features';
 import { HybridRecommender, type HybridParams } from '../../recommender/hybrid';
@@ -141,7 +141,7 @@ export const jobs = {
       const tuningStarted = performance.now();
       const columns = toColumns(input.table);
       const { protocol, seed, maxUsers, alsMaxRatings } = input.tuning;
-      const evaluationTrain = (protocol === 'stratified' ? stratifiedSplit(columns, 0.75, seed) : temporalSplit(columns, 0.75)).train;
+      const evaluationTrain = (protocol === 'stratified' ? stratifiedSplit(columns, defaultTrainRatio, seed) : temporalSplit(columns, defaultTrainRatio)).train;
       // Above the bound only the blends without ALS are tried, and no ALS is fitted, now or in the final fit and the evaluation.
       const weights = evaluationTrain.length > alsMaxRatings ? tunedWeights.filter((blend) => blend.als === 0) : tunedWeights;
       tuning = tuneHybrid(selectRows(columns, evaluationTrain), input.movies, input.params, { seed, maxUsers, weights });

@@ -9,6 +9,9 @@ import type { Protocol, Split } from './split';
 import { groupByUser, kfoldSplits, sampleUsers, stratifiedSplit, temporalSplit } from './split';
 
 export type EvaluatedMethod = Method | 'most-popular';
+
+/** Each user's share of ratings in the training part, under the stratified and temporal protocols. */
+export const defaultTrainRatio = 0.75;
 export const evaluatedMethods: readonly EvaluatedMethod[] = ['user-based', 'item-based', 'hybrid', 'item-cf', 'most-popular'];
 
 export interface EvaluateOptions {
@@ -125,7 +128,7 @@ export function evaluate(dataset: Dataset, options: EvaluateOptions): Evaluation
   const ks = [...(options.ks ?? [10])].sort((a, b) => a - b);
   const seed = options.seed ?? 42;
   const methods = options.methods ?? [...evaluatedMethods];
-  const ratio = options.trainRatio ?? 0.75;
+  const ratio = options.trainRatio ?? defaultTrainRatio;
   const pairs = splitPairs(dataset, options, seed, ratio);
   if (options.keepLists && pairs.length !== 1) throw new RangeError(`keepLists needs a single split, the evaluation has ${pairs.length}`);
 
@@ -208,7 +211,7 @@ export function evaluate(dataset: Dataset, options: EvaluateOptions): Evaluation
  * The train/test pairs to score, each made when asked for (k folds of a large dataset do not fit in
  * memory at once): the given split, or those the protocol makes from the dataset.
  */
-function splitPairs(dataset: Dataset, options: EvaluateOptions, seed: number, ratio: number): (() => RatingSplit)[] {
+export function splitPairs(dataset: Dataset, options: Pick<EvaluateOptions, 'protocol' | 'split' | 'folds' | 'runFolds'>, seed: number, ratio: number): (() => RatingSplit)[] {
   const given = options.split;
   if (given) return [() => given];
   const columns = toColumns(dataset.ratings);

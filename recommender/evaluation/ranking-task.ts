@@ -2,10 +2,9 @@ import type { HybridParams } from '../hybrid';
 import { HybridRecommender } from '../hybrid';
 import { buildUserItemMatrix } from '../matrix';
 import type { Movie, RatingColumns } from '../types';
-import { selectRows } from '../types';
-import { evaluatedMethods, popularOrder, rankedList, rankingMetrics, relevantMovies, type EvaluatedMethod, type MethodEvaluation } from './evaluate';
+import { defaultTrainRatio, evaluatedMethods, popularOrder, rankedList, rankingMetrics, relevantMovies, splitPairs, type EvaluatedMethod, type MethodEvaluation } from './evaluate';
 import { countByMovie } from './metrics';
-import { groupByUser, sampleUsers, stratifiedSplit, temporalSplit } from './split';
+import { groupByUser, sampleUsers } from './split';
 
 /**
  * The batch's evaluation in parts that can run apart: `fitRankingTask` splits the ratings and fits
@@ -39,9 +38,7 @@ export function fitRankingTask(
   options: { protocol: 'stratified' | 'temporal'; seed: number; ks: number[]; maxTestUsers: number; params?: Partial<HybridParams> },
 ): { model: HybridRecommender; task: RankingTask } {
   const { protocol, seed } = options;
-  const split = protocol === 'stratified' ? stratifiedSplit(ratings, 0.75, seed) : temporalSplit(ratings, 0.75);
-  const train = selectRows(ratings, split.train);
-  const test = selectRows(ratings, split.test);
+  const { train, test } = splitPairs({ ratings, movies }, { protocol }, seed, defaultTrainRatio)[0]!();
   const model = HybridRecommender.fit(buildUserItemMatrix(train), movies, options.params);
   const byUser = sampleUsers(groupByUser(test), options.maxTestUsers, seed);
   const relevant = relevantMovies(byUser, test);
