@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- batch [--json] [--datasets ml-100k,synthetic:1e6,synthetic:1e7] [--series full,increment,two-workers] [--increment active|spread]`
+ * `npm run bench -- batch [--json] [--datasets ml-100k,synthetic:1e6,synthetic:1e7] [--series full,increment,two-workers] [--increment active|spread] [--sources]`
  *
  * Runs the whole batch workflow on the real stack for each dataset: the ratings are landed in bronze
  * (as the consumer writes them), a worker process runs the workflow, and the bench reports each
@@ -8,10 +8,13 @@
  * as the next date's partition and run as that date (silver merges only the new objects). Then
  * the full run again with two worker processes. Each run series gets its own bucket, tables and task
  * queue, removed at the end. `--series` runs only some of the three (the increment needs the full run
- * before it, so it brings it); a series not run is null in the JSON.
+ * before it, so it brings it); a series not run is null in the JSON. The workers run the compiled build
+ * (`npm run build`) with plain node, as in production; `--sources` runs them from the TypeScript sources
+ * under tsx instead, where every job thread compiles the modules it imports again.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -25,6 +28,8 @@ import { createRandom } from '../recommender/random';
 import { selectRows, type RatingColumns } from '../recommender/types';
 import { createBatchEnvironment, freshRunDates, landRatings, publishMovies, type BatchEnvironment } from '../test/support/batch';
 import { testConfig } from '../test/support/config';
+import { build } from '../scripts/build/compile';
+import { nodeArguments } from '../scripts/platform/processes';
 import { describeMachine, machineInfo } from './machine';
 
 interface StageFigure {
@@ -121,7 +126,7 @@ async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
 async function withEnvironment<T>(
   spec: string,
   data: ReturnType<typeof loadDataset>,
-  workers: number,
+  workers: { count: number; entry: string },
   body: (run: (date: string, options?: { accept_volume?: boolean }) => Promise<RunFigure>, context: { env: BatchEnvironment; runDate: string; nextDate: string; landSeconds: number; ratings: number }) => Promise<T>,
 ): Promise<T> {
   const base = testConfig();
@@ -136,8 +141,8 @@ async function withEnvironment<T>(
     const ratings = await landRatings(env.store, env.config.s3.bronzePrefix, runDate, data.ratings, { objects: Math.max(4, Math.ceil(data.ratings.userIds.length / 200_000)) });
     const landSeconds = (performance.now() - landStarted) / 1000;
 
-    const processes = Array.from({ length: workers }, () =>
-      spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    const processes = Array.from({ length: workers.count }, () =>
+      spawn(process.execPath, nodeArguments(workers.entry), {
         cwd: base.projectRoot,
         env: { ...process.env, ...env.env, LOG_LEVEL: 'error' },
         stdio: ['ignore', 'ignore', 'inherit'],
@@ -193,9 +198,9 @@ async function withEnvironment<T>(
   }
 }
 
-async function runDataset(spec: string, series: Set<Series>, shape: IncrementShape): Promise<DatasetFigure> {
+async function runDataset(spec: string, series: Set<Series>, shape: IncrementShape, workerEntry: string): Promise<DatasetFigure> {
   const data = loadDataset(spec, testConfig().movielensDir);
-  const oneWorker = await withEnvironment(spec, data, 1, async (runWorkflow, { env, runDate, nextDate, landSeconds, ratings }) => {
+  const oneWorker = await withEnvironment(spec, data, { count: 1, entry: workerEntry }, async (runWorkflow, { env, runDate, nextDate, landSeconds, ratings }) => {
     const full = await runWorkflow(runDate);
     if (!series.has('increment')) return { full, increment: null, landSeconds, ratings };
     const increment = incrementOf(data.ratings, shape);
@@ -204,7 +209,7 @@ async function runDataset(spec: string, series: Set<Series>, shape: IncrementSha
     const incremental = await runWorkflow(nextDate, { accept_volume: true });
     return { full, increment: { shape, ratings: increment.userIds.length, users: new Set(increment.userIds).size, ...incremental }, landSeconds, ratings };
   });
-  const twoWorkers = series.has('two-workers') ? await withEnvironment(spec, data, 2, (runWorkflow, { runDate }) => runWorkflow(runDate)) : null;
+  const twoWorkers = series.has('two-workers') ? await withEnvironment(spec, data, { count: 2, entry: workerEntry }, (runWorkflow, { runDate }) => runWorkflow(runDate)) : null;
   return {
     dataset: spec,
     ratings: oneWorker.ratings,
@@ -226,6 +231,7 @@ export async function run(args: string[]): Promise<void> {
       datasets: { type: 'string', default: 'ml-100k,synthetic:1e6,synthetic:1e7' },
       series: { type: 'string', default: SERIES.join(',') },
       increment: { type: 'string', default: 'active' },
+      sources: { type: 'boolean', default: false },
     },
   });
   const json = values.json;
@@ -235,10 +241,13 @@ export async function run(args: string[]): Promise<void> {
   if (unknown.length > 0) throw new Error(`--series: unknown ${unknown.join(', ')}; choose from ${SERIES.join(', ')}`);
   const shape = values.increment;
   if (shape !== 'active' && shape !== 'spread') throw new Error(`--increment: ${shape}; choose active or spread`);
-  console.log(`batch benchmark — ${describeMachine()}; Temporal, MinIO and DynamoDB Local on the same machine`);
+  const root = testConfig().projectRoot;
+  const workerEntry = values.sources ? 'worker/main.ts' : path.join(path.relative(root, (await build(root, undefined, () => undefined)).outDir), 'worker/main.js');
+  const how = values.sources ? 'workers from the TypeScript sources (tsx)' : `workers compiled (${workerEntry})`;
+  console.log(`batch benchmark — ${describeMachine()}; ${how}; Temporal, MinIO and DynamoDB Local on the same machine`);
   const figures: DatasetFigure[] = [];
   for (const dataset of datasets) {
-    const figure = await runDataset(dataset, series, shape);
+    const figure = await runDataset(dataset, series, shape, workerEntry);
     figures.push(figure);
     console.log(`\n${dataset}: ${figure.ratings.toLocaleString('en-US')} ratings landed in ${figure.land_seconds} s; workflow ${figure.total_seconds} s end to end, worker peak RSS ${figure.peak_rss_mb} MB, deployed ${figure.deployed}, NDCG@10 ${figure.ndcg_at_10.toFixed(4)}`);
     if (figure.increment && figure.increment_s !== null) {
@@ -258,5 +267,5 @@ export async function run(args: string[]): Promise<void> {
       );
     }
   }
-  if (json) console.log(JSON.stringify({ benchmark: 'batch', machine: machineInfo(), datasets: figures }));
+  if (json) console.log(JSON.stringify({ benchmark: 'batch', machine: machineInfo(), workers: values.sources ? 'sources' : 'compiled', datasets: figures }));
 }
