@@ -8,7 +8,6 @@ import { defaultHybridParams, mergeParams, type HybridParams } from '../recommen
 import type { Movie } from '../recommender/types';
 import { ArtifactError } from '../recommender/errors';
 import { readArtifactHeader } from '../recommender/artifact';
-import { decodeCandidateLists, encodeCandidateLists } from '../recommender/candidates';
 import { readCatalog } from './catalog';
 import { heartbeatWhile, runJobWithHeartbeats } from './compute/heartbeating-job';
 import { sharedModels } from './compute/shared-model';
@@ -281,12 +280,11 @@ export function createPrecomputeCandidates(deps: ActivityDeps) {
     const saved = await deps.store.head(key);
     if (saved) return { ...range, key, bytes: saved.size };
     const carried = (await deps.store.get(carriedUsersKey(input.model_version)))?.slice(input.from, input.to);
-    const lists = await withModel(
+    const bytes = await withModel(
       input.core_key,
       () => ({ phase: 'load', model_version: input.model_version, ...range }),
       (state) => runJobWithHeartbeats('candidates', { state, ...range, ...(carried ? { carried } : {}) }, { phase: 'candidates', model_version: input.model_version, ...range }),
     );
-    const bytes = encodeCandidateLists(lists);
     await deps.store.put(key, bytes, 'application/octet-stream');
     return { ...range, key, bytes: bytes.length };
   };
@@ -310,16 +308,17 @@ export function createAssembleModel(deps: ActivityDeps) {
       input.shard_keys.map(async (key) => {
         const bytes = await store.get(key);
         if (!bytes) throw ApplicationFailure.nonRetryable(`candidate shard ${key} is missing`, 'InvalidBatchData');
-        return decodeCandidateLists(bytes);
+        return bytes;
       }),
     );
     const carry = await carriedPart(store, version, record.manifest.training.candidates?.base_version);
-    // The big arrays move to the thread where they own their buffer; bytes read from S3 may share one with other data.
+    // The big arrays move to the thread where they own their buffer (bytes read from S3 may share one with
+    // other data), and the thread decodes the shards' lists: this process does not keep a copy of either.
     const artifact = await runJobWithHeartbeats(
       'assemble',
       { artifact: core, parts, snapshotId: record.snapshot_id, createdAt: record.manifest.created_at, ...(carry ? { carry } : {}) },
       { phase: 'assemble', model_version: version, shards: parts.length },
-      ownedBuffers(core, ...(carry ? [carry.base] : [])),
+      ownedBuffers(core, ...parts, ...(carry ? [carry.base] : [])),
     );
     const key = modelKey(version);
     await store.put(key, artifact, 'application/octet-stream');

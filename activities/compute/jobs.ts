@@ -1,6 +1,6 @@
 import { latestPerPair, type RatingTable } from '../../recommender/ratings-table';
 import { deserializeCore, serialize } from '../../recommender/artifact';
-import { concatCandidateLists, type CandidateLists } from '../../recommender/candidates';
+import { concatCandidateLists, decodeCandidateLists, encodeCandidateLists, type CandidateLists } from '../../recommender/candidates';
 import { unchangedUsers, withCarriedPools, type PoolSource } from '../../recommender/carry-over';
 import { defaultTrainRatio, evaluate, type EvaluationResult } from '../../recommender/evaluation/evaluate';
 import { fitRankingTask, taskLists, type RankingTask, type TaskLists } from '../../recommender/evaluation/ranking-task';
@@ -8,7 +8,7 @@ import { computeFeatures, type MovieFeatures, type UserFeatures } from '../../re
 import { HybridRecommender, type HybridParams } from '../../recommender/hybrid';
 import { deriveState, type ModelState } from '../../recommender/model-state';
 import { reviveState, shareState } from '../../recommender/shared-state';
-import { buildUserItemMatrix } from '../../recommender/matrix';
+import { buildUserItemMatrix, type UserItemMatrix } from '../../recommender/matrix';
 import { stratifiedSplit, temporalSplit } from '../../recommender/evaluation/split';
 import { tunedWeights, tuneHybrid, type TuningResult } from '../../recommender/tuning';
 import { selectRows, toColumns } from '../../recommender/types';
@@ -80,14 +80,13 @@ export interface CarryPlanJobInput {
 
 export interface AssembleJobInput {
   artifact: Uint8Array;
-  parts: CandidateLists[];
+  /** The candidate shards' encoded lists, as stored. */
+  parts: Uint8Array[];
   /** The earlier model's artifact and the users (dense indices of this model) who keep its pools. */
   carry?: { base: Uint8Array; carried: Uint8Array };
   snapshotId: string;
   createdAt: string;
 }
-
-const buffersOfLists = (lists: CandidateLists): ArrayBuffer[] => [lists.ptr, lists.items, lists.recallScore, lists.evidence].map((a) => a.buffer as ArrayBuffer);
 
 export interface EvaluateJobInput {
   table: RatingTable;
@@ -104,6 +103,18 @@ function poolSource(artifact: Uint8Array): PoolSource {
   const { core, candidates } = deserializeCore(artifact, { views: true });
   if (!candidates) throw new RangeError('the earlier model has no candidate pools to carry over');
   return { matrix: core.matrix, candidates };
+}
+
+/**
+ * The run's candidate pools: the shards' lists joined, with the carried users' pools from the earlier
+ * model. It takes the shards' bytes and the earlier artifact out of `input`, so that each can go once
+ * used, before the artifact is written beside them.
+ */
+function takePools(input: AssembleJobInput, matrix: UserItemMatrix): CandidateLists {
+  const computed = concatCandidateLists(input.parts.splice(0).map(decodeCandidateLists));
+  const carry = input.carry;
+  delete input.carry;
+  return carry ? withCarriedPools(computed, carry.carried, poolSource(carry.base), matrix) : computed;
 }
 
 /** The evaluation's refit, saved as an artifact for its list shards. */
@@ -171,10 +182,12 @@ export const jobs = {
   },
 
   /** One shard of the serving precompute: the candidate pools of a range of users. */
-  candidates(input: CandidatesJobInput, progress: Progress): { output: CandidateLists; transfer: ArrayBuffer[] } {
+  /** A range of users' candidate pools, encoded as the assembly takes them. */
+  candidates(input: CandidatesJobInput, progress: Progress): { output: Uint8Array; transfer: ArrayBuffer[] } {
     const model = new HybridRecommender(reviveState(input.state));
     const lists = model.precomputeCandidates(input.from, input.to, { onProgress: (done) => progress({ step: 'candidates', users: done, of: input.to - input.from }), ...(input.carried ? { carried: input.carried } : {}) });
-    return { output: lists, transfer: buffersOfLists(lists) };
+    const bytes = encodeCandidateLists(lists);
+    return { output: bytes, transfer: [bytes.buffer as ArrayBuffer] };
   },
 
   /** The users whose ratings are what the earlier model holds for them: their pools are carried over (1), not computed. */
@@ -189,8 +202,7 @@ export const jobs = {
   assemble(input: AssembleJobInput, progress: Progress): { output: Uint8Array; transfer: ArrayBuffer[] } {
     progress({ step: 'assemble', shards: input.parts.length });
     const { core } = deserializeCore(input.artifact);
-    const computed = concatCandidateLists(input.parts);
-    const candidates = input.carry ? withCarriedPools(computed, input.carry.carried, poolSource(input.carry.base), core.matrix) : computed;
+    const candidates = takePools(input, core.matrix);
     const artifact = serialize({ ...core, candidates }, { snapshotId: input.snapshotId, createdAt: input.createdAt });
     return { output: artifact, transfer: [artifact.buffer as ArrayBuffer] };
   },

@@ -31,6 +31,6 @@ export async function precomputeCandidates(
       runInThread('candidates', { state, from: bounds[s]!, to: bounds[s + 1]! }, { ...(options.signal ? { signal: options.signal } : {}), onProgress: (p) => options.onProgress?.(s, p) }),
     ),
   );
-  const transfer = parts.flatMap((p) => [p.ptr.buffer, p.items.buffer, p.recallScore.buffer, p.evidence.buffer] as ArrayBuffer[]);
+  const transfer = parts.map((bytes) => bytes.buffer as ArrayBuffer);
   return runInThread('assemble', { artifact: shared, parts, ...meta }, { transfer, ...(options.signal ? { signal: options.signal } : {}) });
 }
