@@ -4,8 +4,12 @@ import type { ModelState } from '../../recommender/model-state';
 import { heartbeatWhile } from './heartbeating-job';
 import { runInThread } from './run-in-thread';
 
-/** How long a model no shard uses stays loaded, for the next shard of its stage. */
-const IDLE_RELEASE_MS = 60_000;
+/**
+ * How long a model no shard uses stays loaded, for the next shard of its stage: the workflow keeps
+ * more shards queued than a worker runs, so the next one starts within moments, and a model idle
+ * longer (its stage done, or its shards waiting behind another stage's) is not worth its memory.
+ */
+const IDLE_RELEASE_MS = 5_000;
 
 /** Runs `use` with the state of the model at S3 key `key`, heartbeating `loading` while it is read. */
 export type WithSharedModel = <T>(key: string, loading: () => object, use: (state: ModelState) => Promise<T>) => Promise<T>;
@@ -13,8 +17,8 @@ export type WithSharedModel = <T>(key: string, loading: () => object, use: (stat
 /**
  * A fitted model's state as a worker process's shards share it: read from S3 and derived once (in a
  * thread) into shared memory, which every shard's thread then reads. It keeps the last model asked
- * for, so the shards of one stage that land on this process load it once, and lets it go a minute
- * after its last shard ended, so an idle worker does not hold a model between runs.
+ * for, so the shards of one stage that land on this process load it once, and lets it go soon after
+ * its last shard ended, so that the stages after it, and an idle worker, do not hold it.
  */
 export function sharedModels(store: ObjectStore): WithSharedModel {
   let cached: { key: string; state: Promise<ModelState>; users: number; idle?: NodeJS.Timeout } | undefined;
