@@ -27,6 +27,22 @@ function conditionHeaders(condition: ObjectCondition | undefined): { IfMatch?: s
   return 'ifMatch' in condition ? { IfMatch: condition.ifMatch } : { IfNoneMatch: condition.ifNoneMatch };
 }
 
+/**
+ * An object's body read into one buffer of its announced length as it arrives: a model artifact of
+ * hundreds of MB is then held once, not as chunks and again as their concatenation.
+ */
+async function readInto(body: Readable, length: number, key: string): Promise<Uint8Array> {
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for await (const chunk of body as AsyncIterable<Uint8Array>) {
+    if (offset + chunk.byteLength > length) throw new Error(`${key}: the body is longer than its Content-Length (${length} bytes)`);
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  if (offset !== length) throw new Error(`${key}: the body ended after ${offset} of its ${length} bytes`);
+  return bytes;
+}
+
 export class S3ObjectStore implements ObjectStore {
   constructor(
     private readonly s3: S3Client,
@@ -45,7 +61,8 @@ export class S3ObjectStore implements ObjectStore {
   async get(key: string, condition?: { ifMatch: string }): Promise<Uint8Array | undefined> {
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...conditionHeaders(condition) }));
-      return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+      if (!out.Body) return new Uint8Array();
+      return out.ContentLength === undefined ? await out.Body.transformToByteArray() : await readInto(out.Body as Readable, out.ContentLength, key);
     } catch (err) {
       if (err instanceof NoSuchKey) return undefined;
       if (condition && conditionFailed(err, condition)) throw new PreconditionFailedError(key);
