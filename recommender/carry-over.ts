@@ -1,4 +1,5 @@
-import { candidatePool, CandidateListsBuilder, type CandidateLists } from './candidates';
+import { candidatePool, type CandidateLists } from './candidates';
+import type { IdIndex } from './id-index';
 import type { UserItemMatrix } from './matrix';
 import type { Pool } from './rerank';
 
@@ -38,47 +39,72 @@ export function unchangedUsers(base: PoolSource, current: Pick<UserItemMatrix, '
   return flags;
 }
 
+/** Where pools are written: arrays sized for all of them, filled from `at` on. */
+interface PoolsOut {
+  items: Int32Array;
+  recallScore: Float32Array;
+  evidence: Float32Array;
+}
+
 /**
- * The base's pools of one user (its dense index `b`), every method, in the current model's movie
- * indices: movies the current model no longer has are dropped; an evidence naming a movie (a negative
- * number, −index − 1) names it by its new index.
+ * Appends one of the base's pools to `out` at `at`, in the current model's movie indices: movies the
+ * current model no longer has are dropped; an evidence naming a movie (a negative number, −index − 1)
+ * names it by its new index. Returns where the next entry goes.
  */
-export function carriedPools(base: PoolSource, b: number, currentMovieIndex: (movieId: number) => number | undefined): Pool[] {
-  const pools: Pool[] = [];
-  for (let m = 0; m < base.candidates.numMethods; m++) {
-    const pool = candidatePool(base.candidates, b, m)!;
-    const items = new Int32Array(pool.items.length);
-    const recallScore = new Float32Array(pool.items.length);
-    const evidence = new Float32Array(pool.items.length);
-    let n = 0;
-    for (let p = 0; p < pool.items.length; p++) {
-      const item = currentMovieIndex(base.matrix.movieIds[pool.items[p]!]!);
-      if (item === undefined) continue;
-      const e = pool.evidence[p]!;
-      const named = e < 0 ? currentMovieIndex(base.matrix.movieIds[-e - 1]!) : undefined;
-      if (e < 0 && named === undefined) continue;
-      items[n] = item;
-      recallScore[n] = pool.recallScore[p]!;
-      evidence[n] = named === undefined ? e : -named - 1;
-      n++;
-    }
-    pools.push({ items: items.subarray(0, n), recallScore: recallScore.subarray(0, n), evidence: evidence.subarray(0, n) });
+function appendCarriedPool(pool: Pool, baseMovieIds: Int32Array, movieIndex: Pick<IdIndex, 'get'>, out: PoolsOut, at: number): number {
+  let n = at;
+  for (let p = 0; p < pool.items.length; p++) {
+    const item = movieIndex.get(baseMovieIds[pool.items[p]!]!);
+    if (item === undefined) continue;
+    const e = pool.evidence[p]!;
+    const named = e < 0 ? movieIndex.get(baseMovieIds[-e - 1]!) : undefined;
+    if (e < 0 && named === undefined) continue;
+    out.items[n] = item;
+    out.recallScore[n] = pool.recallScore[p]!;
+    out.evidence[n] = named === undefined ? e : -named - 1;
+    n++;
   }
-  return pools;
+  return n;
 }
 
 /**
  * `lists` (every user of the current model, as the shards computed them) with each user flagged in
- * `carried` given the base's pools instead.
+ * `carried` given the base's pools instead. The pools are written straight into arrays sized from
+ * both sources' lengths: at 10^7 ratings they hold hundreds of MB, so no pool is copied on its own first.
  */
 export function withCarriedPools(lists: CandidateLists, carried: Uint8Array, base: PoolSource, current: Pick<UserItemMatrix, 'userIds' | 'movieIndex'>): CandidateLists {
-  if (lists.numMethods !== base.candidates.numMethods) throw new RangeError(`the earlier model has pools of ${base.candidates.numMethods} methods, this one ${lists.numMethods}`);
-  const builder = new CandidateListsBuilder(lists.firstUser, lists.numMethods);
-  const movieIndex = (id: number) => current.movieIndex.get(id);
-  for (let u = lists.firstUser; u < lists.firstUser + lists.numUsers; u++) {
+  const methods = lists.numMethods;
+  if (methods !== base.candidates.numMethods) throw new RangeError(`the earlier model has pools of ${base.candidates.numMethods} methods, this one ${lists.numMethods}`);
+  // Per user of `lists`, the base's dense index of a carried user, −1 for a computed one.
+  const baseUser = new Int32Array(lists.numUsers).fill(-1);
+  let capacity = 0;
+  for (let k = 0; k < lists.numUsers; k++) {
+    const u = lists.firstUser + k;
     const b = carried[u] === 1 ? base.matrix.userIndex.get(current.userIds[u]!) : undefined;
-    if (b !== undefined) builder.add(carriedPools(base, b, movieIndex));
-    else builder.add(Array.from({ length: lists.numMethods }, (_, m) => candidatePool(lists, u, m)!));
+    const from = b === undefined ? lists : base.candidates;
+    const slot = (b === undefined ? k : b - base.candidates.firstUser) * methods;
+    if (slot < 0 || slot >= from.numUsers * methods) throw new RangeError(`the earlier model has no pools for user ${current.userIds[u]}, whom it was to carry over`);
+    if (b !== undefined) baseUser[k] = b;
+    capacity += from.ptr[slot + methods]! - from.ptr[slot]!;
   }
-  return builder.build();
+  const ptr = new Int32Array(lists.numUsers * methods + 1);
+  const out: PoolsOut = { items: new Int32Array(capacity), recallScore: new Float32Array(capacity), evidence: new Float32Array(capacity) };
+  let n = 0;
+  for (let k = 0; k < lists.numUsers; k++) {
+    const b = baseUser[k]!;
+    for (let m = 0; m < methods; m++) {
+      if (b >= 0) {
+        n = appendCarriedPool(candidatePool(base.candidates, b, m)!, base.matrix.movieIds, current.movieIndex, out, n);
+      } else {
+        const pool = candidatePool(lists, lists.firstUser + k, m)!;
+        out.items.set(pool.items, n);
+        out.recallScore.set(pool.recallScore, n);
+        out.evidence.set(pool.evidence, n);
+        n += pool.items.length;
+      }
+      ptr[k * methods + m + 1] = n;
+    }
+  }
+  // Entries of movies the current model no longer has were dropped: the arrays' tail is unused.
+  return { firstUser: lists.firstUser, numUsers: lists.numUsers, numMethods: methods, ptr, items: out.items.subarray(0, n), recallScore: out.recallScore.subarray(0, n), evidence: out.evidence.subarray(0, n) };
 }

@@ -71,6 +71,31 @@ describe('recommender: candidate pools carried over from an earlier model', () =
     assert.ok(flags.includes(1) && flags.includes(0));
   });
 
+  it('drops from the carried pools a movie the new model no longer has', () => {
+    // The movie most often named as a reason in the earlier pools (so, rated by many and similar to many), withdrawn from the catalogue with its ratings.
+    const named = new Map<number, number>();
+    for (const e of earlierPools.evidence) if (e < 0) named.set(-e - 1, (named.get(-e - 1) ?? 0) + 1);
+    const gone = earlier.matrix.movieIds[[...named].sort((a, b) => b[1] - a[1])[0]![0]]!;
+    const kept = Array.from({ length: data.ratings.movieIds.length }, (_, k) => k).filter((k) => data.ratings.movieIds[k] !== gone);
+    const without = HybridRecommender.fit(buildUserItemMatrix(selectRows(data.ratings, kept)), data.movies.filter((movie) => movie.movieId !== gone), params);
+    const carried = unchangedUsers(base, without.matrix);
+    const joined = withCarriedPools(without.precomputeCandidates(0, without.matrix.numUsers, { carried }), carried, base, without.matrix);
+    let dropped = 0;
+    for (let u = 0; u < without.matrix.numUsers; u++) {
+      if (carried[u] !== 1) continue;
+      const userId = without.matrix.userIds[u]!;
+      for (let m = 0; m < methods.length; m++) {
+        const earlierPool = poolByIds(earlier, earlierPools, userId, m);
+        // A reason names a movie the user rated: whoever rated the withdrawn one changed and is not carried.
+        const expected = earlierPool.movies.flatMap((movie, p) => (movie === gone ? [] : [{ movie, recall: earlierPool.recall[p], reason: earlierPool.reasons[p] }]));
+        dropped += earlierPool.movies.length - expected.length;
+        const pool = poolByIds(without, joined, userId, m);
+        assert.deepEqual(pool.movies.map((movie, p) => ({ movie, recall: pool.recall[p], reason: pool.reasons[p] })), expected, `user ${userId}, ${methods[m]}`);
+      }
+    }
+    assert.ok(dropped > 0, 'some carried pools held the withdrawn movie');
+  });
+
   it('answers a carried user from the earlier pools, reranked and filtered by the new model', () => {
     const served = current.withCandidates(withCarriedPools(current.precomputeCandidates(0, current.matrix.numUsers, { carried: flags }), flags, base, current.matrix));
     const userId = userIds[10]!;
