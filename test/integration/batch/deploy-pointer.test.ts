@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ensureBucket } from '../../../adapters/s3/bucket';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../../adapters/s3/client';
 import { S3ObjectStore } from '../../../adapters/s3/object-store';
 import { promote, PromotionRefusedError, readCurrentPointer, writeManifest, type CurrentPointer } from '../../../domain/model-registry';
 import { PreconditionFailedError } from '../../../domain/ports';
-import { testConfig, uniqueName } from '../../support/config';
+import { uniqueName } from '../../support/config';
 import { registryManifest } from '../../support/manifests';
+import { useTestBucket } from '../../support/test-bucket';
 
 async function statusOf(request: Promise<unknown>): Promise<number | undefined> {
   try {
@@ -19,18 +19,10 @@ async function statusOf(request: Promise<unknown>): Promise<number | undefined> 
 
 describe('the deploy pointer on MinIO: conditional writes and racing promotes', function () {
   this.timeout(60_000);
-  const config = testConfig({ S3_BUCKET: uniqueName('pointer').toLowerCase() });
-  let s3: S3Client;
-  let store: S3ObjectStore;
-
-  before(async () => {
-    s3 = createS3Client(config.s3);
-    await ensureBucket(s3, config.s3.bucket);
-    store = new S3ObjectStore(s3, config.s3.bucket);
-  });
-  after(() => s3.destroy());
+  const bucket = useTestBucket('pointer');
 
   it('the pinned MinIO honours If-Match and If-None-Match: a stale ETag gives 412', async () => {
+    const { config, s3, store } = bucket;
     const Bucket = config.s3.bucket;
     const Key = uniqueName('conditional');
     assert.equal(await statusOf(s3.send(new PutObjectCommand({ Bucket, Key, Body: 'one', IfNoneMatch: '*' }))), 200, 'creates when absent');
@@ -51,6 +43,7 @@ describe('the deploy pointer on MinIO: conditional writes and racing promotes', 
   });
 
   it('promotes racing from several writers: each replaces the one before it, so no rollback target is lost', async () => {
+    const { config, store } = bucket;
     const versions = ['race-a', 'race-b', 'race-c', 'race-d'];
     for (const version of ['race-x', ...versions]) await writeManifest(store, registryManifest(version, '2026-04-01'));
     await promote(store, 'race-x', new Date());
@@ -73,6 +66,7 @@ describe('the deploy pointer on MinIO: conditional writes and racing promotes', 
   });
 
   it('an older run date racing a newer one on S3 never ends up current', async () => {
+    const { store } = bucket;
     await writeManifest(store, registryManifest('dated-new', '2026-05-02'));
     await writeManifest(store, registryManifest('dated-old', '2026-05-01'));
     const outcomes = await Promise.allSettled([promote(store, 'dated-old', new Date()), promote(store, 'dated-new', new Date())]);

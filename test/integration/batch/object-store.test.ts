@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { ensureBucket } from '../../../adapters/s3/bucket';
-import { createS3Client } from '../../../adapters/s3/client';
-import { S3ObjectStore } from '../../../adapters/s3/object-store';
-import { testConfig, uniqueName } from '../../support/config';
+import { uniqueName } from '../../support/config';
+import { useTestBucket } from '../../support/test-bucket';
 
 describe('the S3 object store on MinIO: whole objects', function () {
   this.timeout(60_000);
-  const config = testConfig({ S3_BUCKET: uniqueName('objects').toLowerCase() });
-  let s3: S3Client;
-  let store: S3ObjectStore;
-
-  before(async () => {
-    s3 = createS3Client(config.s3);
-    await ensureBucket(s3, config.s3.bucket);
-    store = new S3ObjectStore(s3, config.s3.bucket);
-  });
-  after(() => s3.destroy());
+  const bucket = useTestBucket('objects');
 
   it('reads an object of many network chunks back byte for byte, in a buffer of its own that a thread can take', async () => {
+    const { store } = bucket;
     const key = uniqueName('large');
     const body = randomBytes(24 * 2 ** 20 + 7);
     await store.put(key, body, 'application/octet-stream');
@@ -33,6 +22,7 @@ describe('the S3 object store on MinIO: whole objects', function () {
   });
 
   it('reads an empty object as no bytes, and a missing one as undefined', async () => {
+    const { store } = bucket;
     const key = uniqueName('empty');
     await store.put(key, new Uint8Array(), 'application/octet-stream');
     assert.deepEqual(await store.get(key), new Uint8Array());
