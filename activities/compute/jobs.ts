@@ -181,8 +181,7 @@ export const jobs = {
     return { output: shareState(deriveState(core)), transfer: [] };
   },
 
-  /** One shard of the serving precompute: the candidate pools of a range of users. */
-  /** A range of users' candidate pools, encoded as the assembly takes them. */
+  /** One shard of the serving precompute: the candidate pools of a range of users, encoded as the assembly takes them. */
   candidates(input: CandidatesJobInput, progress: Progress): { output: Uint8Array; transfer: ArrayBuffer[] } {
     const model = new HybridRecommender(reviveState(input.state));
     const lists = model.precomputeCandidates(input.from, input.to, { onProgress: (done) => progress({ step: 'candidates', users: done, of: input.to - input.from }), ...(input.carried ? { carried: input.carried } : {}) });
