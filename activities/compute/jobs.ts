@@ -2,7 +2,7 @@ import { latestPerPair, type RatingTable } from '../../recommender/ratings-table
 import { deserializeCore, serialize } from '../../recommender/artifact';
 import { concatCandidateLists, decodeCandidateLists, encodeCandidateLists, type CandidateLists } from '../../recommender/candidates';
 import { unchangedUsers, withCarriedPools, type PoolSource } from '../../recommender/carry-over';
-import { defaultTrainRatio, evaluate, type EvaluationResult } from '../../recommender/evaluation/evaluate';
+import { defaultTrainRatio, evaluate, evaluatedMethods, type EvaluationResult } from '../../recommender/evaluation/evaluate';
 import { fitRankingTask, taskLists, type RankingTask, type TaskLists } from '../../recommender/evaluation/ranking-task';
 import { computeFeatures, type MovieFeatures, type UserFeatures } from '../../recommender/features';
 import { HybridRecommender, type HybridParams } from '../../recommender/hybrid';
@@ -217,8 +217,9 @@ export const jobs = {
 
   /** Every evaluated method's lists for a range of the evaluation's users. */
   evaluationLists(input: EvaluationListsJobInput, progress: Progress): { output: TaskLists; transfer: ArrayBuffer[] } {
-    progress({ step: 'lists', users: input.to - input.from });
-    return { output: taskLists(new HybridRecommender(reviveState(input.state)), input.task, input.from, input.to), transfer: [] };
+    const of = (input.to - input.from) * evaluatedMethods.length;
+    progress({ step: 'lists', lists: 0, of });
+    return { output: taskLists(new HybridRecommender(reviveState(input.state)), input.task, input.from, input.to, (lists) => progress({ step: 'lists', lists, of })), transfer: [] };
   },
 
   evaluate(input: EvaluateJobInput, progress: Progress): { output: EvaluationResult; transfer: ArrayBuffer[] } {

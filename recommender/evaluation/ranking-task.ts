@@ -57,11 +57,24 @@ export function fitRankingTask(
   return { model, task };
 }
 
-/** Every method's lists for the task's users from .. to − 1. */
-export function taskLists(model: HybridRecommender, task: RankingTask, from: number, to: number): TaskLists {
+/** How often `taskLists` reports its progress, in users. */
+const PROGRESS_EVERY = 100;
+
+/**
+ * Every method's lists for the task's users from .. to − 1. `onProgress` hears, every hundred users and
+ * at the end of each method, how many lists are made of the `(to − from) × methods` in all.
+ */
+export function taskLists(model: HybridRecommender, task: RankingTask, from: number, to: number, onProgress?: (done: number) => void): TaskLists {
   const order = popularOrder(new Map(task.popularity));
   const maxK = task.ks[task.ks.length - 1]!;
-  return evaluatedMethods.map((method) => task.users.slice(from, to).map((userId) => rankedList(model, method, userId, maxK, order)));
+  const users = task.users.slice(from, to);
+  return evaluatedMethods.map((method, m) =>
+    users.map((userId, k) => {
+      const list = rankedList(model, method, userId, maxK, order);
+      if (onProgress && ((k + 1) % PROGRESS_EVERY === 0 || k === users.length - 1)) onProgress(m * users.length + k + 1);
+      return list;
+    }),
+  );
 }
 
 /** The metrics of every method from the lists of all the task's users (ranges joined in order). */

@@ -19,4 +19,13 @@ describe('recommender: the evaluation in parts (fit, lists by user range, metric
       assert.throws(() => taskMetrics(task, parts[0]!), /lists for 200 users/);
     });
   }
+
+  it('reports how many of a range\'s lists are made, every hundred users and at the end of each method', () => {
+    const { model, task } = fitRankingTask(data.ratings, data.movies, { protocol: 'stratified', ...options });
+    const heard: number[] = [];
+    const lists = taskLists(model, task, 0, 150, (done) => heard.push(done));
+    assert.equal(lists.length, 5);
+    // 150 users: at 100 and 150 for each of the five methods.
+    assert.deepEqual(heard, [100, 150, 250, 300, 400, 450, 550, 600, 700, 750]);
+  });
 });
