@@ -10,8 +10,7 @@ function threadStart(): { script: string | URL; eval: boolean } {
   const tsxApi = import.meta.resolve('tsx/esm/api');
   return { script: `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`, eval: true };
 }
-// Resolved at the first thread, not at import: importing this module needs no thread support.
-let start: ReturnType<typeof threadStart> | undefined;
+const start = threadStart();
 
 /**
  * Runs a CPU-heavy job (fit, evaluation, feature computation) in a worker thread, so the activity's
@@ -23,10 +22,8 @@ export function runInThread<N extends JobName>(
   input: JobInput<N>,
   options: { transfer?: ArrayBuffer[]; onProgress?: (progress: Record<string, number | string>) => void; signal?: AbortSignal } = {},
 ): Promise<JobOutput<N>> {
-  start ??= threadStart();
-  const { script, eval: isEval } = start;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(script, { eval: isEval, workerData: { job, input }, transferList: options.transfer ?? [] });
+    const worker = new Worker(start.script, { eval: start.eval, workerData: { job, input }, transferList: options.transfer ?? [] });
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;
