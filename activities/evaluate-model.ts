@@ -202,6 +202,13 @@ export function createFitEvaluation(deps: ActivityDeps) {
   };
 }
 
+/** A part of the evaluation an earlier activity saved (`what`, for the failure): its absence fails the stage for good. */
+async function readEvaluationPart<T>(store: ObjectStore, key: string, what: string): Promise<T> {
+  const part = await readStoredJson<T>(store, key);
+  if (!part) throw ApplicationFailure.nonRetryable(`${what} ${key} is missing`, 'InvalidBatchData');
+  return part;
+}
+
 export interface EvaluationShardInput extends UserRange {
   model_version: string;
   core_key: string;
@@ -215,8 +222,7 @@ export function createScoreEvaluation(deps: ActivityDeps) {
     const range = { from: input.from, to: input.to };
     const key = listsKey(input.model_version, range);
     if (await deps.store.head(key)) return { ...range, key };
-    const task = await readStoredJson<RankingTask>(deps.store, input.task_key);
-    if (!task) throw ApplicationFailure.nonRetryable(`the evaluation task ${input.task_key} is missing`, 'InvalidBatchData');
+    const task = await readEvaluationPart<RankingTask>(deps.store, input.task_key, 'the evaluation task');
     const lists = await withModel(
       input.core_key,
       () => ({ phase: 'load', model_version: input.model_version, ...range }),
@@ -233,14 +239,9 @@ export function createReportEvaluation(deps: ActivityDeps) {
   return async function reportEvaluation(input: { run_date: string; model_version: string; task_key: string; list_keys: string[] }): Promise<EvaluationSummary> {
     const { store } = deps;
     const manifest = await fittedManifest(store, input.model_version);
-    const task = await readStoredJson<RankingTask>(store, input.task_key);
-    if (!task) throw ApplicationFailure.nonRetryable(`the evaluation task ${input.task_key} is missing`, 'InvalidBatchData');
+    const task = await readEvaluationPart<RankingTask>(store, input.task_key, 'the evaluation task');
     const parts: TaskLists[] = [];
-    for (const key of input.list_keys) {
-      const part = await readStoredJson<TaskLists>(store, key);
-      if (!part) throw ApplicationFailure.nonRetryable(`the evaluation lists ${key} are missing`, 'InvalidBatchData');
-      parts.push(part);
-    }
+    for (const key of input.list_keys) parts.push(await readEvaluationPart<TaskLists>(store, key, 'the evaluation list shard'));
     const lists: TaskLists = evaluatedMethods.map((_, m) => parts.flatMap((part) => part[m]!));
     const results = taskMetrics(task, lists);
     const summary = await writeReport(store, input, manifest, { protocol: task.protocol, seed: task.seed, results, testUsers: task.testUsers, testRatings: task.testRatings }, now().toISOString());
