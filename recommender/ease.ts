@@ -24,15 +24,18 @@ export function fitEaseNeighbours(matrix: UserItemMatrix, lambda: number, neighb
   members.forEach((i, k) => (place[i] = k));
   const gram = new Float64Array(n * n);
   const row = new Int32Array(numMovies);
+  // XᵀX is symmetric and the inversion reads its upper triangle alone, so only that is counted: half
+  // the additions of the whole square, which bound the fit at scale. A user's row is sorted by movie
+  // index and `place` keeps that order, so row[a] ≤ row[b] for a ≤ b.
   for (let u = 0; u < numUsers; u++) {
     let count = 0;
-    for (let p = rowPtr[u]!; p < rowPtr[u + 1]!; p++) {
+    for (let p = rowPtr[u]!, end = rowPtr[u + 1]!; p < end; p++) {
       const k = place[colIdx[p]!]!;
       if (k >= 0) row[count++] = k;
     }
     for (let a = 0; a < count; a++) {
       const base = row[a]! * n;
-      for (let b = 0; b < count; b++) gram[base + row[b]!]! += 1;
+      for (let b = a; b < count; b++) gram[base + row[b]!]! += 1;
     }
   }
   for (let i = 0; i < n; i++) gram[i * n + i]! += lambda;
