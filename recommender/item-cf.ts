@@ -87,14 +87,27 @@ export function fitItemNeighbours(matrix: UserItemMatrix, params: Pick<ItemCfPar
   const ptr = new Int32Array(to - from + 1);
   const rows: { idx: Int32Array; weight: Float32Array }[] = [];
   for (let i = from; i < to; i++) {
+    // The walks from i add up to `steps` terms. When they outnumber the movies, the movies reached are
+    // found by one pass over all of them afterwards instead of a test on every step (the fit at 10^7
+    // ratings in 38 s instead of 58–68 s); `topK` ranks by score and id alone, so the order they are
+    // found in does not change the table.
+    let steps = 0;
+    for (let p = colPtr[i]!, end = colPtr[i + 1]!; p < end; p++) steps += rowPtr[rowIdx[p]! + 1]! - rowPtr[rowIdx[p]!]!;
     let count = 0;
-    for (let p = colPtr[i]!; p < colPtr[i + 1]!; p++) {
-      const u = rowIdx[p]!;
-      const w = userWeight[u]!;
-      for (let q = rowPtr[u]!; q < rowPtr[u + 1]!; q++) {
-        const j = colIdx[q]!;
-        if (acc[j] === 0) touched[count++] = j;
-        acc[j]! += w;
+    if (steps >= numMovies) {
+      for (let p = colPtr[i]!, end = colPtr[i + 1]!; p < end; p++) {
+        const w = userWeight[rowIdx[p]!]!;
+        for (let q = rowPtr[rowIdx[p]!]!, last = rowPtr[rowIdx[p]! + 1]!; q < last; q++) acc[colIdx[q]!]! += w;
+      }
+      for (let j = 0; j < numMovies; j++) if (acc[j] !== 0) touched[count++] = j;
+    } else {
+      for (let p = colPtr[i]!, end = colPtr[i + 1]!; p < end; p++) {
+        const w = userWeight[rowIdx[p]!]!;
+        for (let q = rowPtr[rowIdx[p]!]!, last = rowPtr[rowIdx[p]! + 1]!; q < last; q++) {
+          const j = colIdx[q]!;
+          if (acc[j] === 0) touched[count++] = j;
+          acc[j]! += w;
+        }
       }
     }
     const degree = colPtr[i + 1]! - colPtr[i]!;

@@ -42,6 +42,27 @@ describe('recommender: collaborative item-to-item recall (item-cf)', () => {
     }
   });
 
+  it('finds the same table for a movie whose walks outnumber the movies as for one whose walks do not', () => {
+    // Movies 1–6 reached by user 5's long row take the pass over all movies; 7 and 8 (user 6 alone, two
+    // steps each) take the per-step test. Both must match W(i, j) computed from the definition.
+    const rows: Record<number, number[]> = { 1: [1, 2], 2: [1, 3], 3: [4], 4: [4, 5, 6], 5: [1, 2, 3, 4, 5, 6], 6: [7, 8] };
+    const matrix = buildUserItemMatrix(ratings(Object.entries(rows).flatMap(([u, movies]) => movies.map((m): [number, number, number] => [Number(u), m, 4]))));
+    const params = { neighbours: 10, alpha: 0.8, beta: 0.7 };
+    const table = fitItemNeighbours(matrix, params);
+    const raters = (movie: number) => Object.values(rows).filter((movies) => movies.includes(movie));
+    for (let i = 0; i < matrix.numMovies; i++) {
+      const movie = matrix.movieIds[i]!;
+      const scores = Array.from(matrix.movieIds, (other, j): [number, number] => {
+        const shared = raters(movie).filter((movies) => movies.includes(other));
+        const walks = shared.reduce((sum, movies) => sum + movies.length ** -params.alpha, 0);
+        return [j, other === movie ? 0 : raters(movie).length ** -params.alpha * raters(other).length ** -params.beta * walks];
+      }).filter(([, w]) => w > 0);
+      scores.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+      const total = scores.reduce((sum, [, w]) => sum + w, 0);
+      close(row(table, i), scores.map(([j, w]) => [j, w / total]));
+    }
+  });
+
   it('fits movie ranges that join into the whole table', () => {
     const whole = fitItemNeighbours(walk);
     const joined = concatItemNeighbours([fitItemNeighbours(walk, undefined, 0, 1), fitItemNeighbours(walk, undefined, 1, 3)]);
