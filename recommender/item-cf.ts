@@ -88,22 +88,27 @@ export function fitItemNeighbours(matrix: UserItemMatrix, params: Pick<ItemCfPar
   const rows: { idx: Int32Array; weight: Float32Array }[] = [];
   for (let i = from; i < to; i++) {
     // The walks from i add up to `steps` terms. When they outnumber the movies, the movies reached are
-    // found by one pass over all of them afterwards instead of a test on every step (the fit at 10^7
-    // ratings in 38 s instead of 58–68 s); `topK` ranks by score and id alone, so the order they are
+    // found by one pass over all of them afterwards instead of a test on every step (at 10^7 ratings
+    // the fit takes about 40% less time); `topK` ranks by score and id alone, so the order they are
     // found in does not change the table.
     let steps = 0;
-    for (let p = colPtr[i]!, end = colPtr[i + 1]!; p < end; p++) steps += rowPtr[rowIdx[p]! + 1]! - rowPtr[rowIdx[p]!]!;
+    for (let p = colPtr[i]!, end = colPtr[i + 1]!; p < end; p++) {
+      const u = rowIdx[p]!;
+      steps += rowPtr[u + 1]! - rowPtr[u]!;
+    }
     let count = 0;
     if (steps >= numMovies) {
       for (let p = colPtr[i]!, end = colPtr[i + 1]!; p < end; p++) {
-        const w = userWeight[rowIdx[p]!]!;
-        for (let q = rowPtr[rowIdx[p]!]!, last = rowPtr[rowIdx[p]! + 1]!; q < last; q++) acc[colIdx[q]!]! += w;
+        const u = rowIdx[p]!;
+        const w = userWeight[u]!;
+        for (let q = rowPtr[u]!, last = rowPtr[u + 1]!; q < last; q++) acc[colIdx[q]!]! += w;
       }
       for (let j = 0; j < numMovies; j++) if (acc[j] !== 0) touched[count++] = j;
     } else {
       for (let p = colPtr[i]!, end = colPtr[i + 1]!; p < end; p++) {
-        const w = userWeight[rowIdx[p]!]!;
-        for (let q = rowPtr[rowIdx[p]!]!, last = rowPtr[rowIdx[p]! + 1]!; q < last; q++) {
+        const u = rowIdx[p]!;
+        const w = userWeight[u]!;
+        for (let q = rowPtr[u]!, last = rowPtr[u + 1]!; q < last; q++) {
           const j = colIdx[q]!;
           if (acc[j] === 0) touched[count++] = j;
           acc[j]! += w;
