@@ -172,6 +172,9 @@ function dynamodb(config: Config, layout: ServicesLayout): ServiceDefinition {
         command: 'java',
         args: [
           '-Xmx512m',
+          // The serial collector: on two cores, beside the batch's threads, G1's concurrent threads cost
+          // more than they save (20,000 feature items: 1.01–1.17 ms of CPU each against 1.13–1.26 ms).
+          '-XX:+UseSerialGC',
           `-Djava.library.path=${path.join(dist, 'DynamoDBLocal_lib')}`,
           '-Ddynamodb.host=127.0.0.1',
           '-cp', path.join(dist, 'DynamoDBLocal.jar'),
