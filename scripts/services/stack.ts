@@ -112,8 +112,8 @@ function kafka(config: Config, layout: ServicesLayout): ServiceDefinition {
       writeFileSync(log4j, KAFKA_LOG4J);
       const jvm = ['-Xms256m', '-Xmx1g', '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${log4j}`];
       if (!existsSync(path.join(dataDir, 'meta.properties'))) {
-        // KRaft storage is formatted once with a fresh cluster id (a base64url UUID, as StorageTool makes).
-        const clusterId = randomBytes(16).toString('base64url');
+        // KRaft storage is formatted once with a fresh cluster id.
+        const clusterId = kafkaClusterId();
         const format = spawnSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], { encoding: 'utf8' });
         if (format.status !== 0) throw new Error(`kafka: formatting the log directory failed:\n${format.stdout}${format.stderr}`);
       }
@@ -156,6 +156,17 @@ function minio(config: Config, layout: ServicesLayout): ServiceDefinition {
       await ensureLocalS3Identities(config, layout.mcBin);
     },
   };
+}
+
+/**
+ * A KRaft cluster id: a base64url UUID, as Kafka's StorageTool makes. Like Kafka's own ids it never
+ * starts with '-', which the tool's argument parser would read as an option.
+ */
+export function kafkaClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function dynamodb(config: Config, layout: ServicesLayout): ServiceDefinition {
