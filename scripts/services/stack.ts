@@ -93,6 +93,17 @@ const KAFKA_LOG4J = [
   '',
 ].join('\n');
 
+/**
+ * A KRaft cluster id: a base64url UUID, as Kafka's StorageTool makes. Like Kafka's own ids it never
+ * starts with '-', which the tool's argument parser would read as an option.
+ */
+export function kafkaClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 function kafka(config: Config, layout: ServicesLayout): ServiceDefinition {
   const classpath = `${layout.kafkaLibs}/*`;
   return {
@@ -156,17 +167,6 @@ function minio(config: Config, layout: ServicesLayout): ServiceDefinition {
       await ensureLocalS3Identities(config, layout.mcBin);
     },
   };
-}
-
-/**
- * A KRaft cluster id: a base64url UUID, as Kafka's StorageTool makes. Like Kafka's own ids it never
- * starts with '-', which the tool's argument parser would read as an option.
- */
-export function kafkaClusterId(random: (size: number) => Buffer = randomBytes): string {
-  for (;;) {
-    const id = random(16).toString('base64url');
-    if (!id.startsWith('-')) return id;
-  }
 }
 
 function dynamodb(config: Config, layout: ServicesLayout): ServiceDefinition {
