@@ -1,9 +1,9 @@
 /**
- * `npm run bench -- serve [--json] [--datasets ml-100k,synthetic:1e6:7] [--concurrency 50] [--requests N] [--seconds S] [--rate R] [--fresh-rate R] [--lag-trials N]`
+ * `npm run bench -- serve [--json] [--datasets ml-100k,synthetic:1e6:7] [--concurrency 50] [--requests N] [--seconds S] [--rate R] [--fresh-rate R] [--lag-trials N] [--sources]`
  *
  * The online side on the real stack, per dataset: a model fitted here, its candidate pools precomputed
  * as the batch does, deployed to a registry bucket in MinIO; the consumer process and the API
- * processes (`api/main.ts`, answer cache off) against Kafka, MinIO and DynamoDB Local, in a topic,
+ * processes (answer cache off) against Kafka, MinIO and DynamoDB Local, in a topic,
  * bucket and tables of their own. Fresh ratings are posted for some users first, through the API and
  * the consumer, so each method is measured for users without and with fresh ratings. Configurations:
  * one replica, then three (the load generator spreads requests over them). Per configuration:
@@ -16,7 +16,9 @@
  * - the freshness lag: 202 of a rating → the rated movie is absent from the user's answer (on every
  *   replica), p50/p99 over `--lag-trials`;
  * - each API process's resident memory (current and peak).
- * The load generators run in their own processes. With --json the last line is one JSON object.
+ * The load generators run in their own processes. The API and the consumer run the compiled build
+ * (`npm run build`) with plain node, as in production; `--sources` runs them from the TypeScript
+ * sources under tsx. With --json the last line is one JSON object.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -31,6 +33,7 @@ import { loadConfigOrExit } from '../config';
 import { modelKey, promote, writeManifest } from '../domain/model-registry';
 import { buildUserItemMatrix, HybridRecommender, loadDataset, methods, serialize } from '../recommender';
 import { createRandom } from '../recommender/random';
+import { build } from '../scripts/build/compile';
 import { waitForConsumerCaughtUp } from '../scripts/platform/consumer-lag';
 import { startPlatformProcess, waitForHttp, type PlatformProcess } from '../scripts/platform/processes';
 import { createBatchEnvironment, type BatchEnvironment } from '../test/support/batch';
@@ -51,6 +54,12 @@ function positive(value: string | undefined, fallback: number, name: string): nu
 
 function forkLoad(): ChildProcess {
   return fork(fileURLToPath(new URL('./_serve-load.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+/** Builds the project and names each process's compiled entry point, e.g. `api` → `dist/api/main.js`. */
+async function compiledEntries(projectRoot: string): Promise<(name: string) => string> {
+  const outDir = path.relative(projectRoot, (await build(projectRoot, undefined, () => undefined)).outDir);
+  return (name) => path.join(outDir, name, 'main.js');
 }
 
 function runJob(child: ChildProcess, job: LoadJob): Promise<LoadResult> {
@@ -245,6 +254,7 @@ export async function run(args: string[]): Promise<void> {
       rate: { type: 'string' },
       'fresh-rate': { type: 'string' },
       'lag-trials': { type: 'string' },
+      sources: { type: 'boolean', default: false },
     },
   });
   const json = values.json;
@@ -258,7 +268,8 @@ export async function run(args: string[]): Promise<void> {
     lagTrials: positive(values['lag-trials'], 50, '--lag-trials'),
   };
   const config = loadConfigOrExit();
-  console.log(`serve benchmark — ${describeMachine()}`);
+  const entryOf = values.sources ? (name: string) => `${name}/main.ts` : await compiledEntries(config.projectRoot);
+  console.log(`serve benchmark — ${describeMachine()}; the API and the consumer ${values.sources ? 'from the TypeScript sources (tsx)' : 'compiled'}`);
   console.log(`${settings.concurrency} clients; series of up to ${settings.requests} requests or ${settings.seconds} s after a warm-up; paced series at ${settings.rate} requests/s (${settings.freshRate} for users with fresh ratings); answer cache off; Kafka, MinIO, DynamoDB Local, the consumer, the APIs and the load generators share this machine\n`);
   const loads: [ChildProcess, ChildProcess] = [forkLoad(), forkLoad()];
   const results: Record<string, Record<string, ConfigurationResult & { model: Record<string, number> }>> = {};
@@ -300,9 +311,9 @@ export async function run(args: string[]): Promise<void> {
           }
           return proc;
         };
-        await start('consumer', 'consumer/main.ts');
+        await start('consumer', entryOf('consumer'));
         const ports = [await freePort(), await freePort(), await freePort()];
-        const apis = [await start('api-a', 'api/main.ts', ports[0])];
+        const apis = [await start('api-a', entryOf('api'), ports[0])];
         const urls = ports.map((p) => `http://127.0.0.1:${p}`);
 
         const random = createRandom(7);
@@ -322,7 +333,7 @@ export async function run(args: string[]): Promise<void> {
         const configurations: Record<string, ConfigurationResult> = {};
         console.log('  1 replica');
         configurations['1-replica'] = await measureConfiguration(urls.slice(0, 1), apis, users, model, settings, loads, () => newUser--, drained);
-        apis.push(await start('api-b', 'api/main.ts', ports[1]), await start('api-c', 'api/main.ts', ports[2]));
+        apis.push(await start('api-b', entryOf('api'), ports[1]), await start('api-c', entryOf('api'), ports[2]));
         console.log('  3 replicas');
         configurations['3-replicas'] = await measureConfiguration(urls, apis, { ...users, plain: users.plain.slice(0, -settings.lagTrials) }, model, settings, loads, () => newUser--, drained);
         const modelInfo = {
@@ -343,5 +354,5 @@ export async function run(args: string[]): Promise<void> {
   } finally {
     for (const load of loads) load.kill();
   }
-  if (json) console.log(JSON.stringify({ benchmark: 'serve', machine: machineInfo(), settings, datasets: results }));
+  if (json) console.log(JSON.stringify({ benchmark: 'serve', machine: machineInfo(), processes: values.sources ? 'sources' : 'compiled', settings, datasets: results }));
 }
