@@ -172,18 +172,22 @@ async function measureConfiguration(
   const alone = await runJob(loads[0], ingestJob('ingest'));
   // Beside as many hybrid requests as the clients can make (the machine saturated), then beside a paced
   // hybrid load (`rate`, what a server is run at): the second separates what recommendations cost ingest
-  // on the event loop from what a saturated machine costs the broker beside it.
+  // on the event loop from what a saturated machine costs the broker beside it. Each ingest series leaves
+  // the fresh-rating writer a backlog (DynamoDB Local writes a few hundred items/s here); the next starts
+  // once it is drained, as the first did, so that the recommendation load is all that differs.
+  await drained();
   const [loaded] = await Promise.all([
     runJob(loads[0], ingestJob('ingest under load')),
     runJob(loads[1], { ...base, series: 'hybrid (beside ingest)', paths: recommendationPaths([...users.plain, ...users.fresh], 'hybrid', 20_000, 500) }),
   ]);
+  await drained();
   const [paced] = await Promise.all([
     runJob(loads[0], ingestJob(`ingest under ${settings.rate}/s`)),
     runJob(loads[1], { ...base, series: `hybrid @${settings.rate}/s (beside ingest)`, rate: settings.rate, paths: recommendationPaths([...users.plain, ...users.fresh], 'hybrid', 20_000, 600) }),
   ]);
   for (const r of [alone, loaded, paced]) console.log(`    ${r.series.padEnd(26)} ${String(r.requests).padStart(7)} ${String(r.failed).padStart(6)} ${String(r.requests_per_s).padStart(8)} ${r.p50_ms.toFixed(2).padStart(8)} ${r.p99_ms.toFixed(2).padStart(8)} ${r.max_ms.toFixed(2).padStart(8)}`);
 
-  // The ingest series left the fresh-rating writer a backlog (DynamoDB Local writes a few hundred items/s here): the lag is measured once it is drained.
+  // The lag is measured with the last series' backlog drained too.
   await drained();
   const lag = await freshnessLag(urls, users.plain, settings.lagTrials);
   console.log(`    freshness lag (202 → left out on ${urls.length === 1 ? 'the replica' : `all ${urls.length} replicas`}): p50 ${lag.p50_ms} ms, p99 ${lag.p99_ms} ms, max ${lag.max_ms} ms over ${lag.trials} ratings`);
