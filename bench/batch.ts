@@ -29,7 +29,7 @@ import { selectRows, type RatingColumns } from '../recommender/types';
 import { createBatchEnvironment, freshRunDates, landRatings, publishMovies, type BatchEnvironment } from '../test/support/batch';
 import { testConfig } from '../test/support/config';
 import { build } from '../scripts/build/compile';
-import { nodeArguments } from '../scripts/platform/processes';
+import { entryPoint, nodeArguments } from '../scripts/platform/processes';
 import { describeMachine, machineInfo } from './machine';
 
 interface StageFigure {
@@ -242,7 +242,7 @@ export async function run(args: string[]): Promise<void> {
   const shape = values.increment;
   if (shape !== 'active' && shape !== 'spread') throw new Error(`--increment: ${shape}; choose active or spread`);
   const root = testConfig().projectRoot;
-  const workerEntry = values.sources ? 'worker/main.ts' : path.join(path.relative(root, (await build(root, undefined, () => undefined)).outDir), 'worker/main.js');
+  const workerEntry = entryPoint('worker/main.ts', values.sources ? undefined : path.relative(root, (await build(root, undefined, () => undefined)).outDir));
   const how = values.sources ? 'workers from the TypeScript sources (tsx)' : `workers compiled (${workerEntry})`;
   console.log(`batch benchmark — ${describeMachine()}; ${how}; Temporal, MinIO and DynamoDB Local on the same machine`);
   const figures: DatasetFigure[] = [];

@@ -35,7 +35,7 @@ import { buildUserItemMatrix, HybridRecommender, loadDataset, methods, serialize
 import { createRandom } from '../recommender/random';
 import { build } from '../scripts/build/compile';
 import { waitForConsumerCaughtUp } from '../scripts/platform/consumer-lag';
-import { startPlatformProcess, waitForHttp, type PlatformProcess } from '../scripts/platform/processes';
+import { entryPoint, startPlatformProcess, waitForHttp, type PlatformProcess } from '../scripts/platform/processes';
 import { createBatchEnvironment, type BatchEnvironment } from '../test/support/batch';
 import { uniqueName } from '../test/support/config';
 import { freePort } from '../test/support/ports';
@@ -54,12 +54,6 @@ function positive(value: string | undefined, fallback: number, name: string): nu
 
 function forkLoad(): ChildProcess {
   return fork(fileURLToPath(new URL('./_serve-load.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-}
-
-/** Builds the project and names each process's compiled entry point, e.g. `api` → `dist/api/main.js`. */
-async function compiledEntries(projectRoot: string): Promise<(name: string) => string> {
-  const outDir = path.relative(projectRoot, (await build(projectRoot, undefined, () => undefined)).outDir);
-  return (name) => path.join(outDir, name, 'main.js');
 }
 
 function runJob(child: ChildProcess, job: LoadJob): Promise<LoadResult> {
@@ -272,7 +266,7 @@ export async function run(args: string[]): Promise<void> {
     lagTrials: positive(values['lag-trials'], 50, '--lag-trials'),
   };
   const config = loadConfigOrExit();
-  const entryOf = values.sources ? (name: string) => `${name}/main.ts` : await compiledEntries(config.projectRoot);
+  const buildDir = values.sources ? undefined : (await build(config.projectRoot, undefined, () => undefined)).outDir;
   console.log(`serve benchmark — ${describeMachine()}; the API and the consumer ${values.sources ? 'from the TypeScript sources (tsx)' : 'compiled'}`);
   console.log(`${settings.concurrency} clients; series of up to ${settings.requests} requests or ${settings.seconds} s after a warm-up; paced series at ${settings.rate} requests/s (${settings.freshRate} for users with fresh ratings); answer cache off; Kafka, MinIO, DynamoDB Local, the consumer, the APIs and the load generators share this machine\n`);
   const loads: [ChildProcess, ChildProcess] = [forkLoad(), forkLoad()];
@@ -315,9 +309,9 @@ export async function run(args: string[]): Promise<void> {
           }
           return proc;
         };
-        await start('consumer', entryOf('consumer'));
+        await start('consumer', entryPoint('consumer/main.ts', buildDir));
         const ports = [await freePort(), await freePort(), await freePort()];
-        const apis = [await start('api-a', entryOf('api'), ports[0])];
+        const apis = [await start('api-a', entryPoint('api/main.ts', buildDir), ports[0])];
         const urls = ports.map((p) => `http://127.0.0.1:${p}`);
 
         const random = createRandom(7);
@@ -337,7 +331,7 @@ export async function run(args: string[]): Promise<void> {
         const configurations: Record<string, ConfigurationResult> = {};
         console.log('  1 replica');
         configurations['1-replica'] = await measureConfiguration(urls.slice(0, 1), apis, users, model, settings, loads, () => newUser--, drained);
-        apis.push(await start('api-b', entryOf('api'), ports[1]), await start('api-c', entryOf('api'), ports[2]));
+        apis.push(await start('api-b', entryPoint('api/main.ts', buildDir), ports[1]), await start('api-c', entryPoint('api/main.ts', buildDir), ports[2]));
         console.log('  3 replicas');
         configurations['3-replicas'] = await measureConfiguration(urls, apis, { ...users, plain: users.plain.slice(0, -settings.lagTrials) }, model, settings, loads, () => newUser--, drained);
         const modelInfo = {

@@ -40,7 +40,7 @@ import { DAG_ID, startAirflowServers, type AirflowLogin, type AirflowServers } f
 import { setupAirflow } from './airflow/setup';
 import { build } from './build/compile';
 import { waitForConsumerCaughtUp } from './platform/consumer-lag';
-import { startPlatformProcess, waitForHttp, type PlatformProcess } from './platform/processes';
+import { entryPoint, startPlatformProcess, waitForHttp, type PlatformProcess } from './platform/processes';
 import { replayRatings } from './platform/replay';
 import { VenvSetupError } from './python-venv';
 import { servicesUp, stopServices } from './services/manager';
@@ -56,11 +56,6 @@ function progressBar(done: number, total: number): string {
 
 function defaultDataset(config: Config): string {
   return existsSync(path.join(config.movielensDir, 'ml-latest-small', 'ratings.csv')) ? 'ml-latest-small' : 'synthetic:1e5';
-}
-
-/** Each process's entry point: the TypeScript source under tsx, or its compiled module in the build directory. */
-function entryPoint(source: string, buildDir: string | undefined): string {
-  return buildDir === undefined ? source : path.join(buildDir, source.replace(/\.ts$/, '.js'));
 }
 
 async function runBatchThroughTemporal(config: Config, runDate: string, workflowId = batchWorkflowId(runDate)): Promise<BatchResult> {

@@ -10,6 +10,11 @@ export interface PlatformProcess {
   stop(): Promise<void>;
 }
 
+/** A process's entry point: its TypeScript source (`api/main.ts`) under tsx, or, given a build directory, its compiled module there. */
+export function entryPoint(source: string, buildDir: string | undefined): string {
+  return buildDir === undefined ? source : path.join(buildDir, source.replace(/\.ts$/, '.js'));
+}
+
 /** Node's arguments for an entry point: a TypeScript source runs under tsx, a compiled one (`dist/…/main.js`) with plain `node`. */
 export function nodeArguments(entry: string): string[] {
   return entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];

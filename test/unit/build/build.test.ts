@@ -6,7 +6,7 @@ import { projectRoot } from '../../../config';
 import { findProjectRoot, isCompiled, moduleBeside } from '../../../config/source-tree';
 import { compiledEntryPoints } from '../../../scripts/build/compile';
 import { packageFileSpecifier, packageOf, resolveRelativeImport } from '../../../scripts/build/specifiers';
-import { nodeArguments } from '../../../scripts/platform/processes';
+import { entryPoint, nodeArguments } from '../../../scripts/platform/processes';
 import { workflowCode } from '../../../worker/batch-worker';
 
 const root = path.resolve('/project');
@@ -41,6 +41,11 @@ describe('production build', () => {
     it('runs a TypeScript entry under tsx and a compiled one with plain node', () => {
       assert.deepEqual(nodeArguments('api/main.ts'), ['--import', 'tsx', 'api/main.ts']);
       assert.deepEqual(nodeArguments('dist/api/main.js'), ['dist/api/main.js']);
+    });
+
+    it('names a process’s source, or its compiled module in a build directory', () => {
+      assert.equal(entryPoint('api/main.ts', undefined), 'api/main.ts');
+      assert.equal(entryPoint('worker/main.ts', 'dist'), path.join('dist', 'worker', 'main.js'));
     });
   });
 
